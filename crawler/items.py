@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(slots=True, kw_only=True)
+class CaptureItem:
+    """One HTTP response, exactly as received, on its way to the archive."""
+
+    url: str
+    final_url: str
+    status: int
+    headers: dict[str, list[str]]
+    body: bytes
+    fetched_at: datetime
+    content_type: str | None = None
+    spider: str | None = None
+    portal: str | None = None
+    parent_url: str | None = None
+    link_text: str | None = None
+    role: str = field(default="item")  # "list" | "item" | "attachment"

@@ -1,0 +1,42 @@
+"""Scrapy settings for disclosure's crawlers.
+
+Polite by default: robots.txt obeyed, AutoThrottle on, at most two requests at a
+time per host, and a User-Agent that says who is asking. Project settings carry the
+``DISCLOSURE_`` prefix.
+"""
+
+BOT_NAME = "disclosure"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+USER_AGENT = "disclosure-archive/0.1 (research archive of government information-disclosure reports)"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 0.5
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.5
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 60
+RETRY_TIMES = 2
+# Reports are archived whatever the status: a 404 on a known report is how a withdrawal shows.
+HTTPERROR_ALLOW_ALL = True
+# Attachments can be large scanned PDFs; refuse only the absurd.
+DOWNLOAD_MAXSIZE = 200 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 50 * 1024 * 1024
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+HTTPCACHE_ENABLED = False
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"
+
+ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
+DOWNLOADER_MIDDLEWARES = {"crawler.middlewares.AllowedNetworksMiddleware": 50}
+
+# SQLAlchemy URL of the archive; empty means $DISCLOSURE_DB, then sqlite:///data/disclosure.sqlite.
+DISCLOSURE_DB = ""
+# CIDR blocks requests may go to; empty allows any. Tests and the demo set 127.0.0.0/8.
+DISCLOSURE_ALLOWED_NETWORKS: list[str] = []
+# Upper bound on list pages followed per column, against runaway pagination.
+DISCLOSURE_MAX_LIST_PAGES = 200

@@ -1,0 +1,244 @@
+"""The `disclosure` command line: one job per command, a thin layer over the library."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+
+from extract import PARSER_VERSION, ExtractionError
+from storage import ArchiveUnavailable
+from storage.db import database_url, open_archive, session_scope, upgrade
+from storage.queries import report_values
+
+from . import registry
+from .crawling import CrawlSummary, crawl_portals
+from .export import FORMATS, export_rows
+from .extraction import ExtractionSummary, extract_archive
+from .parsing import document_json, parse_file
+
+EXAMPLES = {
+    "crawl": "examples:\n  disclosure crawl --url http://127.0.0.1:8765/xxgk/gknb/index.html\n"
+    "  disclosure crawl simulated-county",
+    "extract": "example:\n  disclosure extract --all",
+    "export": "examples:\n  disclosure export --format csv --out numbers.csv\n"
+    "  disclosure export --format jsonl --out numbers.jsonl",
+    "parse": "example:\n  disclosure parse ~/reports/留车镇2021年报.docx",
+    "demo": "example:\n  disclosure demo",
+    "db": "example:\n  disclosure db upgrade --db postgresql+psycopg://postgres@127.0.0.1/test",
+}
+
+
+class UsageError(Exception):
+    """The run cannot work as asked; the message is the one line the user sees."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.handler(args)
+    except (UsageError, ArchiveUnavailable, registry.RegistryError, OSError) as error:
+        print(f"disclosure: error: {error}", file=sys.stderr)
+        return 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db",
+        metavar="URL",
+        help="SQLAlchemy URL of the archive (default: $DISCLOSURE_DB, else sqlite:///data/disclosure.sqlite)",
+    )
+    parser = argparse.ArgumentParser(
+        prog="disclosure",
+        description="Crawl, archive, extract and export government information-disclosure annual reports.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, help_text: str, handler):
+        sub = commands.add_parser(
+            name,
+            parents=[common],
+            help=help_text,
+            description=help_text,
+            epilog=EXAMPLES[name],
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        sub.set_defaults(handler=handler)
+        return sub
+
+    crawl = command("crawl", "Crawl portal columns into the archive, then extract what is new.", cmd_crawl)
+    crawl.add_argument("names", nargs="*", metavar="NAME", help="portals from the registry (default: all)")
+    crawl.add_argument("--url", action="append", default=[], help="a list page of a column to crawl (repeatable)")
+    crawl.add_argument("--registry", metavar="PATH", help="portal registry file (default: the bundled one)")
+    crawl.add_argument(
+        "--allow-network",
+        action="append",
+        default=[],
+        metavar="CIDR",
+        help="only send requests to these networks (default: $DISCLOSURE_ALLOWED_NETWORKS, else any)",
+    )
+    crawl.add_argument("--no-extract", action="store_true", help="archive only; extract later")
+
+    extract = command("extract", "Extract stored captures with the current parser, from the archive alone.", cmd_extract)
+    extract.add_argument("--all", action="store_true", help="re-read every capture, not only those not yet read")
+
+    export = command("export", "Write the current numbers of every annual report, one row per number.", cmd_export)
+    export.add_argument("--format", choices=FORMATS, default="csv")
+    export.add_argument("--out", required=True, metavar="PATH", help="file to write ('-' for standard output)")
+
+    parse = command("parse", "Extract one local file (HTML, DOCX, PDF or text) and print it as JSON.", cmd_parse)
+    parse.add_argument("file", type=Path)
+
+    demo = command("demo", "Serve the bundled simulated county portal on 127.0.0.1 and crawl it.", cmd_demo)
+    demo.add_argument("--port", type=int, default=0, help="port for the portal (default: any free port)")
+
+    db = command("db", "Manage the archive's schema.", cmd_db)
+    db.add_argument("action", choices=["upgrade"], help="apply the migrations")
+    return parser
+
+
+def cmd_crawl(args) -> int:
+    db_url = database_url(args.db)
+    open_archive(db_url).dispose()
+    portals = _crawl_targets(args)
+    networks = args.allow_network or _env_list("DISCLOSURE_ALLOWED_NETWORKS")
+    summaries = crawl_portals(portals, db_url, allowed_networks=networks)
+    for summary in summaries:
+        print(_crawl_line(summary))
+    if not args.no_extract:
+        print(_extract_line(_extract(db_url, redo=False)))
+    if all(s.responses == 0 for s in summaries):
+        raise UsageError("nothing could be fetched: check the URLs and that the portal is reachable")
+    return 0
+
+
+def _crawl_targets(args) -> list[registry.Portal]:
+    if args.url:
+        if args.names:
+            raise UsageError("give either --url or portal names, not both")
+        return [registry.Portal(name=_host(u), start_urls=(u,)) for u in args.url]
+    path = registry.registry_path(args.registry)
+    portals = registry.select(registry.load_registry(path), args.names)
+    if not portals:
+        raise UsageError(f"the registry {path} lists no portals")
+    return portals
+
+
+def cmd_extract(args) -> int:
+    print(_extract_line(_extract(database_url(args.db), redo=args.all)))
+    return 0
+
+
+def _extract(db_url: str, *, redo: bool) -> ExtractionSummary:
+    engine = open_archive(db_url)
+    try:
+        return extract_archive(engine, redo=redo)
+    finally:
+        engine.dispose()
+
+
+def cmd_export(args) -> int:
+    engine = open_archive(database_url(args.db))
+    with session_scope(engine) as session:
+        rows = report_values(session, PARSER_VERSION)
+    engine.dispose()
+    if args.out == "-":
+        count = export_rows(rows, sys.stdout, args.format)
+    else:
+        with open(args.out, "w", encoding="utf-8", newline="") as out:
+            count = export_rows(rows, out, args.format)
+    reports = len({row.report_id for row in rows})
+    print(f"exported {count} numbers of {reports} reports to {args.out}", file=sys.stderr)
+    return 0
+
+
+def cmd_parse(args) -> int:
+    if not args.file.is_file():
+        raise UsageError(f"{args.file} is not a file")
+    try:
+        document = parse_file(args.file)
+    except ExtractionError as error:
+        raise UsageError(f"could not read {args.file}: {error}") from None
+    json.dump(document_json(document), sys.stdout, ensure_ascii=False, indent=2)
+    print()
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from simportal import PortalServer, build_site
+
+    db_url = database_url(args.db)
+    open_archive(db_url).dispose()
+    site = build_site("demo")
+    with PortalServer(site, port=args.port) as server:
+        print(f"serving the simulated portal of {site.county} at {server.start_url}")
+        portal = registry.Portal(name="simulated-county", start_urls=(server.start_url,))
+        summaries = crawl_portals([portal], db_url, allowed_networks=["127.0.0.0/8"], fast=True)
+    for summary in summaries:
+        print(_crawl_line(summary))
+    print(_extract_line(_extract(db_url, redo=False)))
+    print(_reports_table(db_url))
+    print(f"archive: {db_url}\nnext: disclosure export --format csv --out numbers.csv")
+    return 0
+
+
+def cmd_db(args) -> int:
+    db_url = database_url(args.db)
+    upgrade(db_url)
+    print(f"{db_url}: schema at the latest revision")
+    return 0
+
+
+def _reports_table(db_url: str) -> str:
+    engine = open_archive(db_url)
+    with session_scope(engine) as session:
+        rows = report_values(session, PARSER_VERSION)
+    engine.dispose()
+    given = Counter()
+    names = {}
+    for row in rows:
+        names[row.report_id] = (row.body or "?", row.year or "?", row.template or "?", row.source_url)
+        if row.value is not None:
+            given[row.report_id] += 1
+    lines = [f"{len(names)} annual reports in the archive:"]
+    for report_id, (body, year, template, url) in sorted(names.items(), key=lambda item: str(item[1])):
+        lines.append(f"  {body} {year} {template}: {given[report_id]} numbers from {url}")
+    return "\n".join(lines)
+
+
+def _crawl_line(summary: CrawlSummary) -> str:
+    line = (
+        f"crawled {summary.portal}: {summary.responses} responses archived "
+        f"({summary.new_versions} new or changed), {summary.http_errors} HTTP errors, "
+        f"{summary.failed_fetches} failed fetches"
+    )
+    return line + (f", {summary.refused} refused (outside allowed networks)" if summary.refused else "")
+
+
+def _extract_line(summary: ExtractionSummary) -> str:
+    return (
+        f"extracted {summary.captures} captures with parser {summary.parser_version}: "
+        f"{summary.reports} annual reports, {summary.other_documents} other documents, "
+        f"{summary.failures} failures"
+    )
+
+
+def _env_list(name: str) -> list[str]:
+    return [part for part in os.environ.get(name, "").replace(",", " ").split() if part]
+
+
+def _host(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).netloc or url
+
+
+if __name__ == "__main__":
+    sys.exit(main())
