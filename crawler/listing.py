@@ -35,13 +35,21 @@ class ItemLink:
 
 def page_count(html: str) -> int | None:
     """The number of list pages a TRS-style pager script declares, if any."""
-    match = _CREATE_PAGE.search(html)
-    if not match:
+    call = _pager_call(html)
+    if call is None:
         return None
-    for argument in match.group(1).split(","):
+    for argument in call.split(","):
         argument = argument.strip().strip("'\"")
         if argument.isdigit():
             return int(argument)
+    return None
+
+
+def _pager_call(html: str) -> str | None:
+    """The arguments of the first pager call; the function's own definition has no numbers."""
+    for match in _CREATE_PAGE.finditer(html):
+        if re.search(r"(^|,)\s*\d+\s*(,|$)", match.group(1)):
+            return match.group(1)
     return None
 
 
@@ -58,8 +66,8 @@ def list_page_urls(list_url: str, html: str, limit: int) -> list[str]:
 
 
 def _pager_name(html: str) -> tuple[str, str]:
-    match = _CREATE_PAGE.search(html)
-    strings = re.findall(r"[\"']([A-Za-z_][\w-]*)[\"']", match.group(1)) if match else []
+    call = _pager_call(html)
+    strings = re.findall(r"[\"']([A-Za-z_][\w-]*)[\"']", call) if call else []
     words = [s for s in strings if s not in ("page_div",)]
     if len(words) >= 2:
         return words[-2], words[-1]

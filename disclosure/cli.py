@@ -40,12 +40,21 @@ class UsageError(Exception):
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    _log_warnings_to_stderr()
     try:
         return args.handler(args)
     except (UsageError, ArchiveUnavailable, registry.RegistryError, OSError) as error:
         print(f"disclosure: error: {error}", file=sys.stderr)
         return 2
+
+
+def _log_warnings_to_stderr() -> None:
+    # The handler, not only the root logger, carries the level: Scrapy lowers the root's.
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logging.root.handlers[:] = [handler]
+    logging.root.setLevel(logging.WARNING)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -84,6 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="CIDR",
         help="only send requests to these networks (default: $DISCLOSURE_ALLOWED_NETWORKS, else any)",
     )
+    crawl.add_argument(
+        "--delay", type=float, metavar="SECONDS", help="seconds between requests to one host (default 0.5, adaptive)"
+    )
     crawl.add_argument("--no-extract", action="store_true", help="archive only; extract later")
 
     extract = command("extract", "Extract stored captures with the current parser, from the archive alone.", cmd_extract)
@@ -109,7 +121,9 @@ def cmd_crawl(args) -> int:
     open_archive(db_url).dispose()
     portals = _crawl_targets(args)
     networks = args.allow_network or _env_list("DISCLOSURE_ALLOWED_NETWORKS")
-    summaries = crawl_portals(portals, db_url, allowed_networks=networks)
+    if args.delay is not None and args.delay < 0:
+        raise UsageError("--delay cannot be negative")
+    summaries = crawl_portals(portals, db_url, allowed_networks=networks, delay=args.delay)
     for summary in summaries:
         print(_crawl_line(summary))
     if not args.no_extract:
@@ -180,7 +194,7 @@ def cmd_demo(args) -> int:
     with PortalServer(site, port=args.port) as server:
         print(f"serving the simulated portal of {site.county} at {server.start_url}")
         portal = registry.Portal(name="simulated-county", start_urls=(server.start_url,))
-        summaries = crawl_portals([portal], db_url, allowed_networks=["127.0.0.0/8"], fast=True)
+        summaries = crawl_portals([portal], db_url, allowed_networks=["127.0.0.0/8"], delay=0)
     for summary in summaries:
         print(_crawl_line(summary))
     print(_extract_line(_extract(db_url, redo=False)))

@@ -28,21 +28,24 @@ def crawler_settings(db_url: str, *, allowed_networks: list[str], log_level: str
     settings.set("DISCLOSURE_DB", db_url, priority="cmdline")
     settings.set("DISCLOSURE_ALLOWED_NETWORKS", allowed_networks, priority="cmdline")
     settings.set("LOG_LEVEL", log_level, priority="cmdline")
+    # The command line owns logging; Scrapy's records go through its handler.
+    settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
     return settings
 
 
 def crawl_portals(
-    portals: list[Portal], db_url: str, *, allowed_networks: list[str], fast: bool = False
+    portals: list[Portal], db_url: str, *, allowed_networks: list[str], delay: float | None = None
 ) -> list[CrawlSummary]:
     """Crawl each portal's column into the archive; blocks until all are done.
 
-    ``fast`` drops the politeness delays: for portals served on this machine only.
+    ``delay`` overrides the seconds between requests to one host; 0 also turns
+    AutoThrottle off, for portals served on this machine.
     """
     settings = crawler_settings(db_url, allowed_networks=allowed_networks)
-    if fast:
-        settings.set("DOWNLOAD_DELAY", 0, priority="cmdline")
-        settings.set("AUTOTHROTTLE_ENABLED", False, priority="cmdline")
-    process = CrawlerProcess(settings, install_root_handler=True)
+    if delay is not None:
+        settings.set("DOWNLOAD_DELAY", delay, priority="cmdline")
+        settings.set("AUTOTHROTTLE_ENABLED", delay > 0, priority="cmdline")
+    process = CrawlerProcess(settings)
     crawlers = []
     for portal in portals:
         crawler = process.create_crawler(PortalColumnSpider)

@@ -29,6 +29,8 @@ def test_page_count_reads_the_trs_pager_script():
     assert page_count(LIST_PAGE) == 4
     assert page_count("<script>createPageHTML('page_div', 7, 1, 'index', 'shtml')</script>") == 7
     assert page_count("<p>no pager</p>") is None
+    defined_first = "<script>function createPageHTML(total, current, name, ext) {}\ncreatePageHTML(6, 0, 'index', 'html');</script>"
+    assert page_count(defined_first) == 6
 
 
 def test_list_page_urls_follow_trs_naming():

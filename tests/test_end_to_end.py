@@ -1,0 +1,124 @@
+"""Crawl the simulated county portal, archive it, extract it, export the numbers, and
+compare them with the values the portal was built from."""
+
+from __future__ import annotations
+
+import csv
+from decimal import Decimal
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import select
+
+from simportal import PortalServer, build_site
+from storage.db import open_archive, session_scope
+from storage.models import Capture, Document, Extraction
+
+from .cli_runner import run_cli
+
+
+@pytest.fixture(scope="module")
+def site():
+    return build_site("demo")
+
+
+@pytest.fixture(scope="module")
+def crawled(site, tmp_path_factory):
+    """One crawl of the demo portal into a fresh SQLite archive, then a CSV export."""
+    workdir = tmp_path_factory.mktemp("e2e")
+    db = f"sqlite:///{workdir / 'archive.sqlite'}"
+    with PortalServer(site) as server:
+        crawl = run_cli(
+            "crawl", "--url", server.start_url, "--db", db, "--allow-network", "127.0.0.0/8", "--delay", "0",
+            cwd=workdir,
+        )
+        recrawl = run_cli(
+            "crawl", "--url", server.start_url, "--db", db, "--allow-network", "127.0.0.0/8", "--delay", "0",
+            cwd=workdir,
+        )
+    export = run_cli("export", "--format", "csv", "--out", str(workdir / "numbers.csv"), "--db", db, cwd=workdir)
+    return {"db": db, "workdir": workdir, "crawl": crawl, "recrawl": recrawl, "export": export}
+
+
+def exported_reports(path):
+    reports: dict[tuple[str, int], dict] = {}
+    with open(path, encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            report = reports.setdefault(
+                (row["body"], int(row["year"])),
+                {"ids": set(), "template": row["template"], "values": {}, "sources": set()},
+            )
+            report["ids"].add(row["report_id"])
+            report["sources"].add(row["source_url"])
+            key = (row["table"], row["row"], row["column"])
+            report["values"][key] = Decimal(row["value"]) if row["value"] else None
+    return reports
+
+
+def test_crawl_succeeds_and_reports_its_counts(crawled):
+    crawl = crawled["crawl"]
+    assert crawl.returncode == 0, crawl.stderr[-2000:]
+    assert "responses archived" in crawl.stdout
+    assert "HTTP errors" in crawl.stdout and "0 HTTP errors" not in crawl.stdout  # the dead link
+    assert "annual reports" in crawl.stdout
+
+
+def test_every_report_is_exported_once_with_the_portals_numbers(site, crawled):
+    assert crawled["export"].returncode == 0, crawled["export"].stderr
+    reports = exported_reports(crawled["workdir"] / "numbers.csv")
+    expected = {(r.body, r.year): r for r in site.expected}
+    assert set(reports) == set(expected)
+    for key, report in expected.items():
+        got = reports[key]
+        assert len(got["ids"]) == 1, f"{key} exported as several reports"
+        assert got["template"] == report.template, key
+        wrong = {
+            k: (got["values"].get(k, "missing"), v) for k, v in report.values.items() if got["values"].get(k, "missing") != v
+        }
+        assert not wrong, f"{key}: {len(wrong)} cells differ, e.g. {list(wrong.items())[:5]}"
+
+
+def test_reports_with_tables_only_in_attachments_take_their_numbers_from_them(site, crawled):
+    reports = exported_reports(crawled["workdir"] / "numbers.csv")
+    for report in site.expected:
+        (source,) = reports[(report.body, report.year)]["sources"]
+        if report.tables_in == "attachment":
+            assert not source.endswith(".html"), (report.body, source)
+        else:
+            assert source.endswith(report.page_path), (report.body, source)
+
+
+def test_archive_keeps_non_reports_and_dead_links(site, crawled):
+    engine = open_archive(crawled["db"])
+    with session_scope(engine) as session:
+        rows = session.execute(
+            select(Document.url, Capture.status, Extraction.is_annual_report)
+            .join(Capture, Capture.document_id == Document.id)
+            .outerjoin(Extraction, Extraction.capture_id == Capture.id)
+        ).all()
+    engine.dispose()
+    by_path = {urlsplit(url).path: (status, is_report) for url, status, is_report in rows}
+    for path in site.non_reports:
+        assert by_path[path] == (200, False), path
+    for path in site.dead_links:
+        assert by_path[path][0] == 404, path
+
+
+def test_a_second_crawl_archives_nothing_new(crawled):
+    recrawl = crawled["recrawl"]
+    assert recrawl.returncode == 0, recrawl.stderr[-2000:]
+    assert "(0 new or changed)" in recrawl.stdout
+    assert "extracted 0 captures" in recrawl.stdout
+
+
+def test_requests_outside_the_allowed_network_are_refused(tmp_path, site):
+    with PortalServer(site) as server:
+        other_address = server.start_url.replace("127.0.0.1", "127.0.0.2")
+        result = run_cli(
+            "crawl", "--url", other_address, "--db", f"sqlite:///{tmp_path / 'a.sqlite'}",
+            "--allow-network", "127.0.0.1/32", "--delay", "0",
+            cwd=tmp_path,
+        )
+    assert result.returncode == 2
+    assert "refused" in result.stdout
+    assert result.stderr.strip().splitlines()[-1].startswith("disclosure: error: nothing could be fetched")

@@ -1,0 +1,90 @@
+import scrapy
+from scrapy.http import HtmlResponse, Request, Response
+from scrapy.utils.test import get_crawler
+
+from crawler.items import CaptureItem
+from crawler.spiders.portal import PortalColumnSpider
+
+BASE = "http://127.0.0.1:8000/xxgk/gknb/"
+LIST_PAGE = """<html><head><meta charset="utf-8"><title>政府信息公开年报</title></head><body>
+<ul><li><a href="./202301/t20230115_1.html" title="城关镇人民政府2022年政府信息公开工作年度报告">城关镇…</a></li>
+<li><a href="./202301/t20230116_2.html">政府信息公开指南</a></li>
+<li><a href="./202301/P020230116.pdf">县财政局2022年政府信息公开工作年度报告</a></li></ul>
+<script>createPageHTML(3, 0, "index", "html");</script></body></html>"""
+REPORT_PAGE = """<html><head><title>城关镇人民政府2022年政府信息公开工作年度报告_某县人民政府</title></head>
+<body><h1>城关镇人民政府2022年政府信息公开工作年度报告</h1><div class="TRS_Editor"><p>详见附件。</p>
+<a href="./P020230115000001.docx">附件：年度报告</a><a href="/xxgk/gknb/index.html">返回</a></div></body></html>"""
+
+
+def make_spider(**kwargs):
+    crawler = get_crawler(PortalColumnSpider, settings_dict={"DISCLOSURE_MAX_LIST_PAGES": 200})
+    return PortalColumnSpider.from_crawler(crawler, url=BASE + "index.html", **kwargs)
+
+
+def respond(url, body, *, encoding="utf-8", headers=None, meta=None, status=200):
+    request = Request(url, meta=meta or {})
+    raw = body.encode(encoding) if isinstance(body, str) else body
+    return HtmlResponse(url, body=raw, headers=headers or {"Content-Type": "text/html"}, request=request, status=status)
+
+
+def split(results):
+    results = list(results)
+    return (
+        [r for r in results if isinstance(r, CaptureItem)],
+        [r for r in results if isinstance(r, scrapy.Request)],
+    )
+
+
+def test_list_page_is_archived_and_its_pages_and_items_followed():
+    spider = make_spider(portal="demo")
+    captures, requests = split(spider.parse_list(respond(BASE + "index.html", LIST_PAGE)))
+    assert len(captures) == 1
+    capture = captures[0]
+    assert (capture.role, capture.status, capture.portal, capture.url) == ("list", 200, "demo", BASE + "index.html")
+    assert capture.body == LIST_PAGE.encode() and capture.fetched_at.tzinfo is not None
+    urls = [r.url for r in requests]
+    assert urls[:3] == [BASE + "index.html", BASE + "index_1.html", BASE + "index_2.html"]
+    items = {r.url: r for r in requests[3:]}
+    assert set(items) == {BASE + "202301/t20230115_1.html", BASE + "202301/t20230116_2.html", BASE + "202301/P020230116.pdf"}
+    assert items[BASE + "202301/P020230116.pdf"].callback == spider.parse_attachment
+    assert items[BASE + "202301/t20230115_1.html"].meta["link_text"].startswith("城关镇人民政府2022年")
+
+
+def test_report_items_have_their_attachments_followed_with_the_page_as_parent():
+    spider = make_spider()
+    url = BASE + "202301/t20230115_1.html"
+    captures, requests = split(spider.parse_item(respond(url, REPORT_PAGE, meta={"link_text": "城关镇…"})))
+    assert [c.role for c in captures] == ["item"]
+    assert [r.url for r in requests] == [BASE + "202301/P020230115000001.docx"]
+    assert requests[0].meta["parent_url"] == url
+
+
+def test_non_report_items_are_archived_but_not_followed():
+    spider = make_spider()
+    page = REPORT_PAGE.replace("城关镇人民政府2022年政府信息公开工作年度报告", "政府信息公开指南")
+    captures, requests = split(spider.parse_item(respond(BASE + "202301/t20230116_2.html", page)))
+    assert len(captures) == 1 and requests == []
+
+
+def test_gbk_page_with_a_wrong_charset_header_is_still_recognised():
+    spider = make_spider()
+    response = respond(
+        BASE + "202301/t20230115_1.html", REPORT_PAGE, encoding="gbk", headers={"Content-Type": "text/html; charset=utf-8"}
+    )
+    _, requests = split(spider.parse_item(response))
+    assert [r.url for r in requests] == [BASE + "202301/P020230115000001.docx"]
+
+
+def test_dead_pages_are_archived_with_their_status_and_not_followed():
+    spider = make_spider()
+    captures, requests = split(spider.parse_item(respond(BASE + "202301/t1_404.html", "Not Found", status=404)))
+    assert [c.status for c in captures] == [404] and requests == []
+
+
+def test_binary_attachments_are_archived_as_received():
+    spider = make_spider()
+    request = Request(BASE + "P0.pdf", meta={"parent_url": BASE + "a.html", "redirect_urls": [BASE + "old.pdf"]})
+    response = Response(BASE + "P0.pdf", body=b"%PDF-1.4 ...", headers={"Content-Type": "application/pdf"}, request=request)
+    (capture,) = spider.parse_attachment(response)
+    assert (capture.url, capture.final_url, capture.parent_url) == (BASE + "old.pdf", BASE + "P0.pdf", BASE + "a.html")
+    assert capture.content_type == "application/pdf" and capture.headers["Content-Type"] == ["application/pdf"]
