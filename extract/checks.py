@@ -1,0 +1,67 @@
+"""Consistency rules 1-4 of the annual-report template (勾稽关系), one Check per line checked.
+
+A published number is never corrected here: a failing line is recorded with the
+cells involved and the difference (left side minus right side).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from .keys import APPEAL_COLUMNS, APPEAL_ROWS, APPLICANT_COLUMNS, REQUEST_COLUMNS, outcome_rows, request_rows
+from .records import Check, Value
+
+Cell = tuple[str, str, str]
+
+
+def _name(cell: Cell) -> str:
+    return ".".join(cell)
+
+
+def _check(
+    rule: str, scope: str, left: Sequence[Cell], right: Sequence[Cell], numbers: dict[Cell, Decimal | None]
+) -> Check:
+    cells = tuple(_name(cell) for cell in (*left, *right))
+    given = [numbers.get(cell) for cell in (*left, *right)]
+    if any(number is None for number in given):
+        return Check(rule=rule, scope=scope, status="not_assessable", cells=cells)
+    difference = sum((numbers[cell] for cell in left), Decimal(0)) - sum((numbers[cell] for cell in right), Decimal(0))
+    if difference == 0:
+        return Check(rule=rule, scope=scope, status="pass", cells=cells)
+    return Check(rule=rule, scope=scope, status="fail", cells=cells, difference=difference)
+
+
+def _request_checks(template: str, numbers: dict[Cell, Decimal | None]) -> list[Check]:
+    checks = []
+    for column in REQUEST_COLUMNS:
+        left = [("requests", "new", column), ("requests", "carried_in", column)]
+        right = [("requests", "total", column), ("requests", "carried_out", column)]
+        checks.append(_check("requests.balance", column, left, right, numbers))
+    for column in REQUEST_COLUMNS:
+        outcomes = [("requests", row, column) for row in outcome_rows(template)]
+        checks.append(_check("requests.outcomes", column, [("requests", "total", column)], outcomes, numbers))
+    for row in request_rows(template):
+        applicants = [("requests", row, column) for column in APPLICANT_COLUMNS]
+        checks.append(_check("requests.applicants", row, [("requests", row, "total")], applicants, numbers))
+    return checks
+
+
+def _appeal_checks(numbers: dict[Cell, Decimal | None]) -> list[Check]:
+    checks = []
+    for row in APPEAL_ROWS:
+        parts = [("appeals", row, column) for column in APPEAL_COLUMNS[:-1]]
+        checks.append(_check("appeals.total", row, [("appeals", row, "total")], parts, numbers))
+    return checks
+
+
+def check_values(template: str, values: Sequence[Value]) -> tuple[Check, ...]:
+    """Rules 1-4 on the tables present in ``values``; a table absent from them is not checked."""
+    numbers: dict[Cell, Decimal | None] = {(v.table, v.row, v.column): v.value for v in values}
+    tables = {table for table, _, _ in numbers}
+    checks: list[Check] = []
+    if "requests" in tables:
+        checks.extend(_request_checks(template, numbers))
+    if "appeals" in tables:
+        checks.extend(_appeal_checks(numbers))
+    return tuple(checks)

@@ -1,0 +1,144 @@
+"""From a stored capture's bytes to one ``Document``: the single entry point of extraction."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from .checks import check_values
+from .classify import classify
+from .decode import decode
+from .errors import ExtractionError
+from .html import read_page
+from .identity import identify, title_from_text
+from .office import docx_text, pdf_text
+from .records import Document, Link, Tables
+from .sniff import sniff_format
+from .tables import tables_from_docx, tables_from_html, tables_from_pdf, tables_from_text
+
+_UNSUPPORTED = {
+    "doc": "legacy .doc is not supported yet; convert it to .docx or PDF",
+    "wps": "WPS documents are not supported yet; convert it to .docx or PDF",
+    "xls": "legacy .xls spreadsheets are not supported yet",
+    "xlsx": ".xlsx spreadsheets are not supported yet",
+    "ofd": "OFD documents are not supported yet",
+    "zip": "ZIP archives are not read; extract the files inside first",
+    "unknown": "unrecognised content: neither HTML, text, PDF, DOCX nor an image",
+}
+_IMAGE_ONLY = "image only: the content has no text to read, so no numbers were read"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Reading:
+    """What one format reader found, before identity and classification."""
+
+    title: str | None = None
+    text: str = ""
+    metadata: tuple[tuple[str, str], ...] = ()
+    published: str | None = None
+    attachments: tuple[Link, ...] = ()
+    tables: Tables = Tables(template=None)
+    warnings: tuple[str, ...] = ()
+
+
+def extract_document(content: bytes, *, url: str | None = None, content_type: str | None = None,
+                     fetched_at: datetime | None = None) -> Document:
+    """Read one capture. Same bytes and arguments always give the same Document.
+
+    Raises ``ExtractionError`` when the content cannot be read at all.
+    """
+    if not content:
+        raise ExtractionError("the content is empty")
+    sha256 = hashlib.sha256(content).hexdigest()
+    kind = sniff_format(content, content_type=content_type, url=url)
+    if kind in _UNSUPPORTED:
+        raise ExtractionError(_UNSUPPORTED[kind])
+    if kind == "image":
+        return Document(sha256=sha256, url=url, format="image", reason=_IMAGE_ONLY, warnings=(_IMAGE_ONLY,))
+    reading = _READERS[kind](content, url=url, content_type=content_type, fetched_at=fetched_at)
+    return _document(reading, sha256=sha256, url=url, kind=kind)
+
+
+def _document(reading: _Reading, *, sha256: str, url: str | None, kind: str) -> Document:
+    tables = reading.tables
+    identity = identify(reading.title, reading.text, reading.metadata)
+    is_report, reason = classify(identity.title or reading.title, reading.text, _has_template_tables(tables))
+    checks = check_values(tables.template, tables.values) if tables.template else ()
+    return Document(
+        sha256=sha256,
+        url=url,
+        format=kind,
+        title=identity.title or reading.title,
+        text=reading.text,
+        metadata=reading.metadata,
+        published=reading.published,
+        attachments=reading.attachments,
+        is_annual_report=is_report,
+        reason=reason,
+        identity=identity,
+        template=tables.template,
+        values=tables.values,
+        checks=tuple(checks),
+        warnings=(*reading.warnings, *tables.warnings),
+    )
+
+
+def _has_template_tables(tables: Tables) -> bool:
+    """Numbers in the requests or appeals table, or several elsewhere: one stray row is not the template."""
+    numbers = [value for value in tables.values if value.value is not None]
+    return any(value.table in ("requests", "appeals") for value in numbers) or len(numbers) >= 5
+
+
+def _read_html(content: bytes, *, url: str | None, content_type: str | None,
+               fetched_at: datetime | None) -> _Reading:
+    decoded = decode(content, content_type)
+    page = read_page(decoded.text, url=url, fetched_at=fetched_at)
+    tables, table_warnings = _tables(tables_from_html, page.body_html)
+    warnings = [*decoded.warnings, *page.warnings, *table_warnings]
+    if page.body_has_images and all(value.value is None for value in tables.values):
+        warnings.append("no tables in the body but images: the tables may be published as images")
+    return _Reading(title=page.title or title_from_text(page.text), text=page.text, metadata=page.metadata,
+                    published=page.published, attachments=page.attachments, tables=tables,
+                    warnings=tuple(warnings))
+
+
+def _read_text(content: bytes, *, url: str | None, content_type: str | None,
+               fetched_at: datetime | None) -> _Reading:
+    decoded = decode(content, content_type)
+    text = decoded.text.replace("\r\n", "\n").replace("\r", "\n")
+    tables, table_warnings = _tables(tables_from_text, text)
+    return _Reading(title=title_from_text(text), text=text, tables=tables,
+                    warnings=(*decoded.warnings, *table_warnings))
+
+
+def _read_docx(content: bytes, *, url: str | None, content_type: str | None,
+               fetched_at: datetime | None) -> _Reading:
+    text = docx_text(content)
+    tables, table_warnings = _tables(tables_from_docx, content)
+    return _Reading(title=title_from_text(text), text=text, tables=tables, warnings=table_warnings)
+
+
+def _read_pdf(content: bytes, *, url: str | None, content_type: str | None,
+              fetched_at: datetime | None) -> _Reading:
+    text, pages = pdf_text(content)
+    if not text.strip():
+        warning = f"image only: the PDF's {pages} page(s) have no text layer (scanned?), so no numbers were read"
+        return _Reading(warnings=(warning,))
+    tables, table_warnings = _tables(tables_from_pdf, content)
+    return _Reading(title=title_from_text(text), text=text, tables=tables, warnings=table_warnings)
+
+
+_READERS = {"html": _read_html, "text": _read_text, "docx": _read_docx, "pdf": _read_pdf}
+
+
+def _tables(reader: Callable[[Any], Tables], source: Any) -> tuple[Tables, tuple[str, ...]]:
+    try:
+        return reader(source), ()
+    except ExtractionError:
+        raise
+    # a table reader tripping over one odd document must not lose the rest of the record
+    except Exception as error:  # noqa: BLE001
+        return Tables(template=None), (f"table reader failed: {type(error).__name__}: {error}",)

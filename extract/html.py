@@ -1,0 +1,265 @@
+"""Read a portal detail page: body text, title, metadata block, attachment links, report body."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urljoin, urlsplit
+
+import lxml.html
+import trafilatura
+from lxml import etree
+
+from .errors import ExtractionError
+from .records import Link
+
+BODY_XPATHS = (
+    "//div[contains(concat(' ', normalize-space(@class), ' '), ' TRS_Editor ')]",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' Custom_UnionStyle ')]",
+    "//div[@id='zoom']",
+)
+METADATA_LABELS = ("索引号", "发布机构", "发文机关", "成文日期", "发文日期", "发布日期", "公开日期",
+                   "文号", "发文字号", "主题分类")
+PUBLISHED_LABELS = ("发布日期", "公开日期")
+ATTACHMENT_SUFFIXES = (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".zip", ".ofd")
+
+# without a fetch time, a fixed ceiling keeps date handling independent of the wall clock
+_FIXED_MAX_DATE = "2099-12-31"
+_MIN_DATE = "1990-01-01"
+_BLOCK_TAGS = frozenset(("p", "div", "li", "ul", "ol", "td", "th", "tr", "table", "tbody", "thead", "br",
+                         "h1", "h2", "h3", "h4", "h5", "h6", "dd", "dt", "dl", "section", "article",
+                         "header", "footer", "center", "blockquote", "pre", "form", "hr"))
+_SKIP_TAGS = frozenset(("script", "style", "noscript", "template", "select", "option"))
+# pages space labels out to align them: "索&nbsp;引&nbsp;号：", "文　　号："
+_LABEL_ALT = "|".join(r"\s*".join(label) for label in sorted(METADATA_LABELS, key=len, reverse=True))
+_LABEL_ONLY = re.compile(rf"^({_LABEL_ALT})\s*[:：]?$")
+_LABEL_VALUE = re.compile(rf"({_LABEL_ALT})\s*[:：]\s*(.*?)\s*(?=(?:{_LABEL_ALT})\s*[:：]|$)")
+_TITLE_SEPARATOR = re.compile(r"\s+[-–—|｜_]+\s+|[_|｜]|\s*——\s*|(?<!\d)\s*[-–]\s*(?!\d)")
+_DATE = re.compile(r"(\d{4})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Page:
+    title: str | None
+    text: str
+    metadata: tuple[tuple[str, str], ...]
+    published: str | None
+    attachments: tuple[Link, ...]
+    body_html: str
+    body_has_images: bool
+    warnings: tuple[str, ...] = ()
+
+
+def read_page(html: str, *, url: str | None = None, fetched_at: datetime | None = None) -> Page:
+    tree = parse_html(html)
+    body = report_body(tree)
+    body_text = _normalize_block_text(block_text(body))
+    warnings: list[str] = []
+    try:
+        text, extracted_title = _trafilatura_text(tree, url=url, fetched_at=fetched_at)
+    # its heuristics run on any markup a portal serves; the CMS body text still stands
+    except Exception as error:  # noqa: BLE001
+        text, extracted_title = "", None
+        warnings.append(f"body text extraction failed ({type(error).__name__}); used the page's own text")
+    in_cms_body = body.tag != "body"
+    if (in_cms_body and len(text) < len(body_text) // 2) or not text:
+        # trafilatura can discard a short or table-only body; a CMS body is the report
+        text = body_text
+    if not text:
+        warnings.append("page has no body text")
+    metadata = page_metadata(tree)
+    return Page(
+        title=page_title(tree, extracted_title),
+        text=text,
+        metadata=metadata,
+        published=published_date(metadata),
+        attachments=attachment_links(tree, url),
+        body_html=lxml.html.tostring(body, encoding="unicode"),
+        # outside a CMS body, images are mostly logos and banners
+        body_has_images=in_cms_body and bool(body.xpath(".//img")),
+        warnings=tuple(warnings),
+    )
+
+
+def parse_html(html: str) -> lxml.html.HtmlElement:
+    html = _XML_DECLARATION.sub("", html, count=1)
+    if not html.strip():
+        raise ExtractionError("the page is empty")
+    try:
+        return lxml.html.document_fromstring(html)
+    except (etree.ParserError, ValueError) as error:
+        raise ExtractionError(f"the page cannot be parsed as HTML: {error}") from error
+
+
+def report_body(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+    """The CMS element holding the report, else the whole page's body."""
+    for xpath in BODY_XPATHS:
+        for element in tree.xpath(xpath):
+            if normalize_space(element.text_content()) or element.xpath(".//img|.//table"):
+                return element
+    body = tree.find("body")
+    return body if body is not None else tree
+
+
+def block_text(element: lxml.html.HtmlElement) -> str:
+    """Text with a line break at every block boundary and inline runs kept together."""
+    parts: list[str] = []
+    _walk(element, parts)
+    return "".join(parts)
+
+
+def _walk(element: etree._Element, parts: list[str]) -> None:
+    tag = element.tag if isinstance(element.tag, str) else ""
+    if tag.lower() in _SKIP_TAGS or not isinstance(element.tag, str):
+        if element.tail:
+            parts.append(element.tail)
+        return
+    block = tag.lower() in _BLOCK_TAGS
+    if block:
+        parts.append("\n")
+    if element.text:
+        parts.append(element.text)
+    for child in element:
+        _walk(child, parts)
+    if block:
+        parts.append("\n")
+    if element.tail:
+        parts.append(element.tail)
+
+
+def normalize_space(text: str) -> str:
+    return " ".join(text.replace("\u3000", " ").split())
+
+
+def _normalize_block_text(text: str) -> str:
+    lines = (normalize_space(line) for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def _trafilatura_text(tree: lxml.html.HtmlElement, *, url: str | None,
+                      fetched_at: datetime | None) -> tuple[str, str | None]:
+    max_date = fetched_at.date().isoformat() if fetched_at else _FIXED_MAX_DATE
+    result = trafilatura.bare_extraction(
+        lxml.html.tostring(tree, encoding="unicode"),
+        url=url,
+        with_metadata=True,
+        include_tables=True,
+        include_comments=False,
+        deduplicate=False,
+        favor_recall=True,
+        date_extraction_params={"original_date": True, "extensive_search": False,
+                                "min_date": _MIN_DATE, "max_date": max_date},
+    )
+    if result is None:
+        return "", None
+    return (result.text or "").strip(), result.title
+
+
+def page_title(tree: lxml.html.HtmlElement, extracted_title: str | None) -> str | None:
+    """The article heading: a detail heading, else trafilatura's title, else <title> minus the site name."""
+    head_title = normalize_space(tree.findtext(".//title") or "")
+    stripped = strip_site_name(head_title)
+    site_parts = set(_title_parts(head_title)[1:])
+    headings = [normalize_space(text) for text in _heading_candidates(tree)]
+    headings = [text for text in headings if 4 <= len(text) <= 150 and text not in site_parts]
+    # a site logo can be an <h1> too: a heading that agrees with <title> goes first
+    related = [text for text in headings if stripped and (stripped in text or text in stripped)]
+    extracted = normalize_space(extracted_title or "")
+    if extracted in site_parts or len(extracted) < 4:
+        extracted = ""
+    for candidate in (*related, *headings, extracted, stripped):
+        if candidate:
+            return candidate
+    return None
+
+
+def _heading_candidates(tree: lxml.html.HtmlElement) -> list[str]:
+    candidates = list(tree.xpath("//meta[@name='ArticleTitle' or @name='articletitle']/@content"))
+    for element in tree.xpath(
+        "//body//*[self::h1 or self::h2 or self::h3 or contains(@class, 'title') or contains(@id, 'title')]"
+    ):
+        if element.tag in ("h2", "h3") and "title" not in (element.get("class", "") + element.get("id", "")):
+            continue
+        candidates.append(element.text_content())
+    return candidates
+
+
+def _title_parts(head_title: str) -> list[str]:
+    return [part.strip() for part in _TITLE_SEPARATOR.split(head_title) if part and part.strip()]
+
+
+def strip_site_name(head_title: str) -> str:
+    """``<title>`` without the site-name suffix after "-", "_" or "|"."""
+    parts = _title_parts(head_title)
+    if len(parts) > 1 and len(parts[0]) >= 4:
+        return parts[0]
+    return head_title.strip()
+
+
+def page_metadata(tree: lxml.html.HtmlElement) -> tuple[tuple[str, str], ...]:
+    """The 索引号/发布机构/... block as published, first occurrence of each label."""
+    body = tree.find("body")
+    lines = [normalize_space(line) for line in block_text(body if body is not None else tree).splitlines()]
+    lines = [line for line in lines if line]
+    found: dict[str, str] = {}
+    for index, line in enumerate(lines):
+        if label_only := _LABEL_ONLY.match(line):
+            value = lines[index + 1] if index + 1 < len(lines) else ""
+            if not _LABEL_ONLY.match(value) and not _LABEL_VALUE.match(value):
+                _keep(found, label_only.group(1), value)
+            continue
+        for label, value in _LABEL_VALUE.findall(line):
+            _keep(found, label, value)
+    return tuple(found.items())
+
+
+def _keep(found: dict[str, str], label: str, value: str) -> None:
+    label = "".join(label.split())
+    value = value.strip()
+    if value and len(value) <= 100 and label not in found:
+        found[label] = value
+
+
+def published_date(metadata: tuple[tuple[str, str], ...]) -> str | None:
+    values = dict(metadata)
+    for label in PUBLISHED_LABELS:
+        if label in values and (iso := iso_date(values[label])):
+            return iso
+    return None
+
+
+def iso_date(text: str) -> str | None:
+    match = _DATE.search(text)
+    if not match:
+        return None
+    year, month, day = (int(group) for group in match.groups())
+    try:
+        return datetime(year, month, day).date().isoformat()
+    except ValueError:
+        return None
+
+
+def attachment_links(tree: lxml.html.HtmlElement, url: str | None) -> tuple[Link, ...]:
+    base = url
+    for href in tree.xpath("//base/@href"):
+        base = urljoin(url or "", href.strip())
+        break
+    links: dict[str, Link] = {}
+    for anchor in tree.xpath("//a[@href]"):
+        href = anchor.get("href", "").strip()
+        if not href or href.lower().startswith(("javascript:", "mailto:", "#")):
+            continue
+        if not is_attachment_href(href):
+            continue
+        absolute = urljoin(base, href) if base else href
+        text = normalize_space(anchor.text_content()) or normalize_space(anchor.get("title", ""))
+        links.setdefault(absolute, Link(url=absolute, text=text))
+    return tuple(links.values())
+
+
+def is_attachment_href(href: str) -> bool:
+    lowered = href.lower()
+    path = urlsplit(lowered).path
+    return path.endswith(ATTACHMENT_SUFFIXES) or lowered.endswith(ATTACHMENT_SUFFIXES) or "downfile" in lowered

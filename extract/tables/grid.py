@@ -1,0 +1,40 @@
+"""Expanding spanned cells into a rectangular grid of strings.
+
+A cell spanning several rows or columns keeps its text in its first slot; the
+slots it also covers are empty strings, as in text converted from the same table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+MAX_SPAN = 100  # broken HTML sometimes says rowspan="9999"
+
+
+@dataclass(frozen=True, slots=True)
+class SpanCell:
+    text: str
+    rowspan: int = 1
+    colspan: int = 1
+
+
+def _span(value: int) -> int:
+    return min(max(value, 1), MAX_SPAN)
+
+
+def expand(rows: Iterable[Sequence[SpanCell]]) -> tuple[tuple[str, ...], ...]:
+    grid: dict[tuple[int, int], str] = {}
+    row_count = 0
+    for row_index, cells in enumerate(rows):
+        row_count = max(row_count, row_index + 1)
+        column = 0
+        for cell in cells:
+            while (row_index, column) in grid:
+                column += 1
+            for down in range(_span(cell.rowspan)):
+                for across in range(_span(cell.colspan)):
+                    grid[(row_index + down, column + across)] = cell.text if down == across == 0 else ""
+            column += _span(cell.colspan)
+    width = max((column for _, column in grid), default=-1) + 1
+    return tuple(tuple(grid.get((row, column), "") for column in range(width)) for row in range(row_count))

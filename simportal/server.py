@@ -1,0 +1,92 @@
+"""Serve a built Site over HTTP on the loopback interface only."""
+
+from __future__ import annotations
+
+import ipaddress
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import unquote, urlsplit
+
+from .model import Resource, Site
+
+_NOT_FOUND = Resource(
+    body=("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>404 Not Found</title></head>"
+          "<body><h1>404 Not Found</h1><p>您访问的页面不存在或已被删除。</p></body></html>").encode("utf-8"),
+    content_type="text/html; charset=utf-8",
+    status=404,
+)
+
+
+def lookup(site: Site, raw_path: str) -> Resource:
+    path = unquote(urlsplit(raw_path).path) or "/"
+    resource = site.pages.get(path)
+    if resource is None and path.endswith("/"):
+        resource = site.pages.get(path + "index.html")
+    return resource or _NOT_FOUND
+
+
+def _handler_for(site: Site) -> type[BaseHTTPRequestHandler]:
+    class PortalHandler(BaseHTTPRequestHandler):
+        server_version = "TRS WCM"
+        sys_version = ""
+
+        def do_GET(self) -> None:  # noqa: N802 - name fixed by http.server
+            self._respond(include_body=True)
+
+        def do_HEAD(self) -> None:  # noqa: N802
+            self._respond(include_body=False)
+
+        def _respond(self, *, include_body: bool) -> None:
+            resource = lookup(site, self.path)
+            self.send_response(resource.status)
+            self.send_header("Content-Type", resource.content_type)
+            self.send_header("Content-Length", str(len(resource.body)))
+            for name, value in resource.headers:
+                self.send_header(name, value)
+            self.end_headers()
+            if include_body:
+                self.wfile.write(resource.body)
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            pass  # tests and the demo keep their output clean
+
+    return PortalHandler
+
+
+class PortalServer:
+    """A ThreadingHTTPServer for ``site``; use as a context manager or call start()/stop()."""
+
+    def __init__(self, site: Site, host: str = "127.0.0.1", port: int = 0) -> None:
+        if not ipaddress.ip_address(host).is_loopback:
+            raise ValueError(f"the simulated portal serves on loopback only, not {host}")
+        self.site = site
+        self._httpd = ThreadingHTTPServer((host, port), _handler_for(site))
+        self._httpd.daemon_threads = True
+        self._thread: threading.Thread | None = None
+        bound_host, bound_port = self._httpd.server_address[:2]
+        self.host = str(bound_host)
+        self.port = int(bound_port)
+        self.url = f"http://{self.host}:{self.port}"
+        self.start_url = self.url + site.column_path + "index.html"
+
+    def start(self) -> PortalServer:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._httpd.serve_forever, name="simportal", daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._httpd.shutdown()
+            self._thread.join()
+            self._thread = None
+        self._httpd.server_close()
+
+    def serve_forever(self) -> None:
+        self._httpd.serve_forever()
+
+    def __enter__(self) -> PortalServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()

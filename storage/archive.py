@@ -1,0 +1,293 @@
+"""Writing to and reading from the archive. Plain functions on a Session; the caller commits."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import delete, exists, select
+from sqlalchemy.orm import Session
+
+from .models import Blob, Capture, CheckResult, Document, ExtractedValue, Extraction
+
+if TYPE_CHECKING:
+    from extract.records import Document as ExtractedDocument
+
+record = dataclass(frozen=True, slots=True, kw_only=True)
+
+
+@record
+class StoredCapture:
+    capture_id: int
+    document_id: int
+    sha256: str
+    is_new_version: bool
+
+
+@record
+class CaptureRef:
+    """What extraction needs to know about a stored capture, besides its bytes."""
+
+    capture_id: int
+    sha256: str
+    url: str
+    final_url: str
+    content_type: str | None
+    fetched_at: datetime
+
+
+def store_capture(
+    session: Session,
+    *,
+    url: str,
+    final_url: str,
+    status: int,
+    headers: Mapping[str, str | Sequence[str]],
+    body: bytes,
+    fetched_at: datetime,
+    content_type: str | None = None,
+    spider: str | None = None,
+    portal: str | None = None,
+    parent_url: str | None = None,
+    link_text: str | None = None,
+) -> StoredCapture:
+    """Archive one response.
+
+    A capture row is one version of a document over a stretch of time. Seeing the version
+    that was current at ``fetched_at`` again extends that row (last_seen_at, times_seen);
+    anything else starts a new row. An observation already inside a row's time span is
+    taken as a repeat of one already recorded, so storing the same response twice changes
+    nothing.
+    """
+    if fetched_at.tzinfo is None:
+        raise ValueError(f"fetched_at must be timezone-aware, got {fetched_at!r}")
+    sha256 = _store_blob(session, body)
+    parent_id = _document(session, parent_url, fetched_at, portal=portal).id if parent_url else None
+    document = _document(
+        session, url, fetched_at, portal=portal, parent_id=parent_id, link_text=link_text
+    )
+    capture = _matching_capture(session, document.id, sha256, status, fetched_at)
+    if capture is not None:
+        return StoredCapture(
+            capture_id=capture.id, document_id=document.id, sha256=sha256, is_new_version=False
+        )
+    capture = Capture(
+        document_id=document.id,
+        blob_sha256=sha256,
+        url=url,
+        final_url=final_url,
+        status=status,
+        headers=_headers_json(headers),
+        content_type=content_type or _header(headers, "content-type"),
+        spider=spider,
+        fetched_at=fetched_at,
+        last_seen_at=fetched_at,
+        times_seen=1,
+    )
+    session.add(capture)
+    session.flush()
+    return StoredCapture(
+        capture_id=capture.id, document_id=document.id, sha256=sha256, is_new_version=True
+    )
+
+
+def captures_to_extract(
+    session: Session, parser_version: str, *, redo: bool = False
+) -> list[CaptureRef]:
+    """Successful captures without an extraction at ``parser_version`` (all of them if redo)."""
+    query = select(Capture).where(Capture.status == 200).order_by(Capture.id)
+    if not redo:
+        done = exists().where(
+            Extraction.capture_id == Capture.id, Extraction.parser_version == parser_version
+        )
+        query = query.where(~done)
+    return [
+        CaptureRef(
+            capture_id=c.id,
+            sha256=c.blob_sha256,
+            url=c.url,
+            final_url=c.final_url,
+            content_type=c.content_type,
+            fetched_at=c.fetched_at,
+        )
+        for c in session.scalars(query)
+    ]
+
+
+def load_blob(session: Session, sha256: str) -> bytes:
+    content = session.scalar(select(Blob.content).where(Blob.sha256 == sha256))
+    if content is None:
+        raise KeyError(f"no blob with sha256 {sha256}")
+    return content
+
+
+def record_extraction(session: Session, capture_id: int, document: ExtractedDocument) -> int:
+    """Store what extraction read from a capture, replacing an earlier row for that version."""
+    capture = session.get(Capture, capture_id)
+    if capture is None:
+        raise KeyError(f"no capture with id {capture_id}")
+    if document.sha256 != capture.blob_sha256:
+        raise ValueError(
+            f"extraction of {document.sha256} does not belong to capture {capture_id} "
+            f"({capture.blob_sha256})"
+        )
+    extraction = Extraction(
+        capture_id=capture_id,
+        parser_version=document.parser_version,
+        status="ok",
+        is_annual_report=document.is_annual_report,
+        reason=document.reason,
+        body=document.identity.body,
+        year=document.identity.year,
+        template=document.template,
+        title=document.title,
+        published=document.published,
+        metadata_=[[key, value] for key, value in document.metadata],
+        warnings=list(document.warnings),
+        text=document.text,
+        values=[
+            ExtractedValue(
+                table_name=v.table, row_key=v.row, column_key=v.column, value=v.value, raw=v.raw
+            )
+            for v in document.values
+        ],
+        checks=[
+            CheckResult(
+                rule=c.rule,
+                scope=c.scope,
+                status=c.status,
+                cells=list(c.cells),
+                difference=c.difference,
+            )
+            for c in document.checks
+        ],
+    )
+    return _replace_extraction(session, extraction)
+
+
+def record_failure(session: Session, capture_id: int, *, parser_version: str, error: str) -> int:
+    """Store that extraction failed on a capture, replacing an earlier row for that version."""
+    if session.get(Capture, capture_id) is None:
+        raise KeyError(f"no capture with id {capture_id}")
+    extraction = Extraction(
+        capture_id=capture_id,
+        parser_version=parser_version,
+        status="failed",
+        error=error,
+        is_annual_report=False,
+    )
+    return _replace_extraction(session, extraction)
+
+
+def _replace_extraction(session: Session, extraction: Extraction) -> int:
+    earlier = select(Extraction.id).where(
+        Extraction.capture_id == extraction.capture_id,
+        Extraction.parser_version == extraction.parser_version,
+    )
+    earlier_ids = list(session.scalars(earlier))
+    if earlier_ids:
+        # Children first and explicitly: SQLite does not enforce ON DELETE CASCADE by default.
+        session.execute(delete(ExtractedValue).where(ExtractedValue.extraction_id.in_(earlier_ids)))
+        session.execute(delete(CheckResult).where(CheckResult.extraction_id.in_(earlier_ids)))
+        session.execute(delete(Extraction).where(Extraction.id.in_(earlier_ids)))
+    extraction.extracted_at = datetime.now(UTC)
+    session.add(extraction)
+    session.flush()
+    return extraction.id
+
+
+def _store_blob(session: Session, body: bytes) -> str:
+    sha256 = hashlib.sha256(body).hexdigest()
+    if session.get(Blob, sha256) is None:
+        session.add(Blob(sha256=sha256, size=len(body), content=body))
+        session.flush()
+    return sha256
+
+
+def _document(
+    session: Session,
+    url: str,
+    seen_at: datetime,
+    *,
+    portal: str | None = None,
+    parent_id: int | None = None,
+    link_text: str | None = None,
+) -> Document:
+    document = session.scalar(select(Document).where(Document.url == url))
+    if document is None:
+        document = Document(url=url, first_seen_at=seen_at)
+        session.add(document)
+    elif seen_at < document.first_seen_at:
+        document.first_seen_at = seen_at
+    # What was learnt first stays; later sightings only fill gaps.
+    if document.portal is None:
+        document.portal = portal
+    if document.parent_document_id is None and parent_id != document.id:
+        document.parent_document_id = parent_id
+    if not document.link_text:
+        document.link_text = link_text
+    session.flush()
+    return document
+
+
+def _matching_capture(
+    session: Session, document_id: int, sha256: str, status: int, fetched_at: datetime
+) -> Capture | None:
+    """The capture this observation repeats or extends, updated to include it; else None."""
+    in_effect = session.scalar(
+        select(Capture)
+        .where(Capture.document_id == document_id, Capture.fetched_at <= fetched_at)
+        .order_by(Capture.fetched_at.desc(), Capture.id.desc())
+        .limit(1)
+    )
+    if in_effect is None:
+        # Older than everything archived: it may be the first sighting of the earliest version.
+        earliest = session.scalar(
+            select(Capture)
+            .where(Capture.document_id == document_id)
+            .order_by(Capture.fetched_at, Capture.id)
+            .limit(1)
+        )
+        if earliest is None or not _same_version(earliest, sha256, status):
+            return None
+        earliest.fetched_at = fetched_at
+        earliest.times_seen += 1
+        session.flush()
+        return earliest
+    if not _same_version(in_effect, sha256, status):
+        return None
+    if fetched_at > in_effect.last_seen_at:
+        in_effect.last_seen_at = fetched_at
+        in_effect.times_seen += 1
+        session.flush()
+    return in_effect
+
+
+def _same_version(capture: Capture, sha256: str, status: int) -> bool:
+    return capture.blob_sha256 == sha256 and capture.status == status
+
+
+def _headers_json(headers: Mapping[str, str | Sequence[str]]) -> dict[str, list[str]]:
+    return {_text(name): _header_values(value) for name, value in headers.items()}
+
+
+def _header_values(value: str | bytes | Sequence[str | bytes]) -> list[str]:
+    if isinstance(value, (str, bytes)):
+        return [_text(value)]
+    return [_text(item) for item in value]
+
+
+def _text(value: str | bytes) -> str:
+    # HTTP header bytes are ISO-8859-1 by definition; decoding that way never fails.
+    return value.decode("latin-1") if isinstance(value, bytes) else str(value)
+
+
+def _header(headers: Mapping[str, str | Sequence[str]], name: str) -> str | None:
+    for key, value in headers.items():
+        if _text(key).lower() == name:
+            values = _header_values(value)
+            return values[0] if values else None
+    return None

@@ -1,0 +1,143 @@
+"""Opening the archive: database URL, engine, migrations, sessions."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, Engine, create_engine, exc
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.orm import Session
+
+import migrations
+
+DEFAULT_URL = "sqlite:///data/disclosure.sqlite"
+ENV_VAR = "DISCLOSURE_DB"
+CONNECT_TIMEOUT_SECONDS = 5
+
+
+class ArchiveUnavailable(Exception):
+    """The archive database cannot be opened; the message says why in one line."""
+
+
+def database_url(explicit: str | None) -> str:
+    """The URL given, else $DISCLOSURE_DB, else the local SQLite file."""
+    return explicit or os.environ.get(ENV_VAR) or DEFAULT_URL
+
+
+def open_archive(url: str) -> Engine:
+    """An engine on an archive migrated to the newest schema."""
+    engine = _engine(url)
+    try:
+        _migrate(engine, command.upgrade, "head")
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    _run_migration(url, command.upgrade, revision)
+
+
+def downgrade(url: str, revision: str) -> None:
+    _run_migration(url, command.downgrade, revision)
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """One transaction: committed when the block ends, rolled back if it raises."""
+    with Session(engine) as session, session.begin():
+        yield session
+
+
+def migrations_dir() -> Path:
+    """The shipped ``migrations`` folder, wherever the package is installed."""
+    # __path__ rather than __file__: an editable install may expose it as a namespace package.
+    for entry in migrations.__path__:
+        if (Path(entry) / "env.py").is_file():
+            return Path(entry)
+    raise ArchiveUnavailable(f"migrations not found in {list(migrations.__path__)}")
+
+
+def _run_migration(url: str, step, revision: str) -> None:
+    engine = _engine(url)
+    try:
+        _migrate(engine, step, revision)
+    finally:
+        engine.dispose()
+
+
+def _migrate(engine: Engine, step, revision: str) -> None:
+    with _connect(engine) as connection:
+        try:
+            with connection.begin():
+                step(_alembic_config(connection), revision)
+        except exc.DBAPIError as error:
+            # Reached, but not usable: not a database, read-only, no permission, ...
+            raise ArchiveUnavailable(_unavailable(engine.url, error, "cannot migrate")) from error
+
+
+def _connect(engine: Engine) -> Connection:
+    try:
+        return engine.connect()
+    except exc.DBAPIError as error:
+        engine.dispose()
+        raise ArchiveUnavailable(_unavailable(engine.url, error)) from error
+
+
+def _engine(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+    except exc.ArgumentError as error:
+        raise ArchiveUnavailable(f"not a database URL: {url!r} ({error})") from error
+    if parsed.drivername in ("postgresql", "postgres"):
+        # psycopg (3) is the driver this project installs; SQLAlchemy's default is psycopg2.
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        _create_parent_folder(parsed)
+    try:
+        engine = create_engine(parsed, connect_args=_connect_args(backend))
+    except (exc.ArgumentError, exc.NoSuchModuleError, ImportError) as error:
+        raise ArchiveUnavailable(
+            f"cannot use {parsed.render_as_string(hide_password=True)}: {error}"
+        ) from error
+    return engine
+
+
+def _connect_args(backend: str) -> dict:
+    if backend == "postgresql":
+        return {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+    if backend == "sqlite":
+        return {"timeout": 30}
+    return {}
+
+
+def _create_parent_folder(url: URL) -> None:
+    database = url.database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        folder = Path(database).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise ArchiveUnavailable(
+                f"cannot create the archive folder {folder}: {error}"
+            ) from error
+
+
+def _alembic_config(connection: Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()))
+    config.attributes["connection"] = connection
+    return config
+
+
+def _unavailable(url: URL, error: exc.DBAPIError, what: str = "cannot open") -> str:
+    reason = str(error.orig).strip().splitlines()
+    first = reason[0] if reason else type(error.orig).__name__
+    return f"{what} the archive at {url.render_as_string(hide_password=True)}: {first}"

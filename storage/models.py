@@ -1,0 +1,210 @@
+"""The archive's tables. Every change here needs a migration in ``migrations/versions``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "pk": "pk_%(table_name)s",
+    "fk": "fk_%(table_name)s__%(column_0_N_name)s__%(referred_table_name)s",
+    "ix": "ix_%(column_0_N_label)s",
+    "uq": "uq_%(table_name)s__%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s__%(constraint_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores UTC, returns aware UTC datetimes on every backend (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r}: pass an aware datetime (UTC)")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class ExactDecimal(TypeDecorator[Decimal]):
+    """A Decimal kept as its exact text: "-3", "12.3456" and "0" come back as written.
+
+    SQLite has no exact numeric type, so text is the one portable choice; the
+    researcher views cast it to NUMERIC.
+    """
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, Decimal):
+            raise TypeError(f"expected Decimal, got {type(value).__name__}: {value!r}")
+        if not value.is_finite():
+            raise ValueError(f"cannot store non-finite number {value}")
+        return str(value)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> Decimal | None:
+        return None if value is None else Decimal(value)
+
+    @property
+    def python_type(self) -> type:
+        return Decimal
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), Decimal: ExactDecimal(), dict[str, Any]: JSON()}
+
+
+class Blob(Base):
+    """Response bytes, stored once per distinct content."""
+
+    __tablename__ = "blobs"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Document(Base):
+    """One requested URL: a page, or an attachment linked from a page."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(Text, unique=True)
+    portal: Mapped[str | None] = mapped_column(String(200))
+    parent_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
+    link_text: Mapped[str | None] = mapped_column(Text)
+    first_seen_at: Mapped[datetime]
+
+    parent: Mapped[Document | None] = relationship(remote_side=[id], lazy="raise")
+    captures: Mapped[list[Capture]] = relationship(back_populates="document", lazy="raise")
+
+
+class Capture(Base):
+    """One distinct observed version of a document: what it was, and from when to when."""
+
+    __tablename__ = "captures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    blob_sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    final_url: Mapped[str] = mapped_column(Text)
+    status: Mapped[int] = mapped_column(Integer)
+    headers: Mapped[dict[str, Any]]
+    content_type: Mapped[str | None] = mapped_column(String(200))
+    spider: Mapped[str | None] = mapped_column(String(100))
+    fetched_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    times_seen: Mapped[int] = mapped_column(Integer, default=1)
+
+    document: Mapped[Document] = relationship(back_populates="captures", lazy="raise")
+    blob: Mapped[Blob] = relationship(lazy="raise")
+    extractions: Mapped[list[Extraction]] = relationship(back_populates="capture", lazy="raise")
+
+
+class Extraction(Base):
+    """What one parser version read from one capture, or why it could not."""
+
+    __tablename__ = "extractions"
+    __table_args__ = (
+        UniqueConstraint("capture_id", "parser_version"),
+        CheckConstraint("status IN ('ok', 'failed')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    capture_id: Mapped[int] = mapped_column(ForeignKey("captures.id", ondelete="CASCADE"))
+    parser_version: Mapped[str] = mapped_column(String(32), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    error: Mapped[str | None] = mapped_column(Text)
+    is_annual_report: Mapped[bool] = mapped_column(default=False)
+    reason: Mapped[str | None] = mapped_column(Text)
+    body: Mapped[str | None] = mapped_column(Text)
+    year: Mapped[int | None] = mapped_column(Integer)
+    template: Mapped[str | None] = mapped_column(String(16))
+    title: Mapped[str | None] = mapped_column(Text)
+    published: Mapped[str | None] = mapped_column(String(32))
+    # Published key/value pairs in page order, as [[key, value], ...].
+    metadata_: Mapped[list[Any] | None] = mapped_column("metadata", JSON)
+    warnings: Mapped[list[Any] | None] = mapped_column(JSON)
+    text: Mapped[str | None] = mapped_column(Text)
+    extracted_at: Mapped[datetime]
+
+    capture: Mapped[Capture] = relationship(back_populates="extractions", lazy="raise")
+    values: Mapped[list[ExtractedValue]] = relationship(
+        back_populates="extraction",
+        lazy="raise",
+        passive_deletes=True,
+        order_by="ExtractedValue.id",
+    )
+    checks: Mapped[list[CheckResult]] = relationship(
+        back_populates="extraction", lazy="raise", passive_deletes=True, order_by="CheckResult.id"
+    )
+
+
+class ExtractedValue(Base):
+    """One table cell under its canonical key; ``value`` NULL means the report gave no number."""
+
+    __tablename__ = "extracted_values"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    extraction_id: Mapped[int] = mapped_column(
+        ForeignKey("extractions.id", ondelete="CASCADE"), index=True
+    )
+    table_name: Mapped[str] = mapped_column(String(32))
+    row_key: Mapped[str] = mapped_column(String(64))
+    column_key: Mapped[str] = mapped_column(String(64))
+    value: Mapped[Decimal | None]
+    raw: Mapped[str | None] = mapped_column(Text)
+
+    extraction: Mapped[Extraction] = relationship(back_populates="values", lazy="raise")
+
+
+class CheckResult(Base):
+    """One consistency rule applied to one line of a report's tables."""
+
+    __tablename__ = "check_results"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    extraction_id: Mapped[int] = mapped_column(
+        ForeignKey("extractions.id", ondelete="CASCADE"), index=True
+    )
+    rule: Mapped[str] = mapped_column(String(64))
+    scope: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    cells: Mapped[list[Any] | None] = mapped_column(JSON)
+    difference: Mapped[Decimal | None]
+
+    extraction: Mapped[Extraction] = relationship(back_populates="checks", lazy="raise")

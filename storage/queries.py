@@ -1,0 +1,238 @@
+"""Read-side questions researchers and the CLI ask of the archive."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from .models import Capture, Document, ExtractedValue, Extraction
+
+record = dataclass(frozen=True, slots=True, kw_only=True)
+
+_CHUNK = 500
+
+
+@record
+class ReportValue:
+    report_id: int
+    body: str | None
+    year: int | None
+    template: str | None
+    source_url: str
+    sha256: str
+    parser_version: str
+    table: str
+    row: str
+    column: str
+    value: Decimal | None
+    raw: str | None
+
+
+@record
+class _Latest:
+    """A document's latest successful capture and its extraction at one parser version."""
+
+    document_id: int
+    parent_id: int | None
+    url: str
+    sha256: str
+    extraction_id: int | None
+    is_annual_report: bool
+    body: str | None
+    year: int | None
+    template: str | None
+    numbers: int  # values that carry a number
+
+
+@record
+class _Report:
+    page: _Latest
+    source: _Latest
+
+
+def report_values(session: Session, parser_version: str) -> list[ReportValue]:
+    """The current numbers of every annual report, one row per value of its chosen source.
+
+    A report is a top-level document whose latest capture, or the latest capture of one of
+    its attachments, was read as an annual report. Its numbers come from the page itself if
+    it has any, else from the attachment with the most numbers (ties: the lowest id).
+    """
+    reports = _reports(session, parser_version)
+    values = _values_by_extraction(session, [r.source.extraction_id for r in reports])
+    rows = []
+    for report in reports:
+        for value in values.get(report.source.extraction_id, ()):
+            rows.append(_report_value(report, value, parser_version))
+    return rows
+
+
+def extraction_summary(session: Session, parser_version: str) -> dict[str, int]:
+    """Counts for a progress line: what is archived and what this parser version made of it."""
+    statuses = dict(
+        session.execute(
+            select(Extraction.status, func.count())
+            .where(Extraction.parser_version == parser_version)
+            .group_by(Extraction.status)
+        ).all()
+    )
+    return {
+        "documents": session.scalar(select(func.count()).select_from(Document)) or 0,
+        "captures": session.scalar(select(func.count()).select_from(Capture)) or 0,
+        "ok": statuses.get("ok", 0),
+        "failed": statuses.get("failed", 0),
+        "annual_reports": len(_reports(session, parser_version)),
+    }
+
+
+def failures(session: Session, parser_version: str) -> list[tuple[str, str]]:
+    """(capture URL, error) for every capture this parser version failed on."""
+    query = (
+        select(Capture.url, Extraction.error)
+        .join(Extraction, Extraction.capture_id == Capture.id)
+        .where(Extraction.parser_version == parser_version, Extraction.status == "failed")
+        .order_by(Capture.url, Capture.id)
+    )
+    return [(url, error or "") for url, error in session.execute(query)]
+
+
+def _reports(session: Session, parser_version: str) -> list[_Report]:
+    latest = _latest_extractions(session, parser_version)
+    children: dict[int, list[_Latest]] = defaultdict(list)
+    for item in latest:
+        if item.parent_id is not None:
+            children[item.parent_id].append(item)
+    reports = []
+    for page in latest:
+        if page.parent_id is not None:
+            continue
+        attachments = children.get(page.document_id, [])
+        if page.is_annual_report or any(a.is_annual_report for a in attachments):
+            source = _source(page, attachments)
+            if source is not None:
+                reports.append(_Report(page=page, source=source))
+    return reports
+
+
+def _source(page: _Latest, attachments: list[_Latest]) -> _Latest | None:
+    if page.numbers:
+        return page
+    read = [a for a in attachments if a.extraction_id is not None]
+    best = min(read, key=lambda a: (-a.numbers, a.document_id), default=None)
+    if best is not None and best.numbers:
+        return best
+    # Nothing anywhere carries a number: the page's own reading (blank cells and all) stands.
+    if page.extraction_id is not None:
+        return page
+    return best
+
+
+def _latest_extractions(session: Session, parser_version: str) -> list[_Latest]:
+    """Every document's latest status-200 capture, with its ok extraction at the version.
+
+    Failed or later error responses (a 500 today) do not hide the last good version.
+    """
+    newer = aliased(Capture)
+    is_latest = ~(
+        select(newer.id)
+        .where(
+            newer.document_id == Capture.document_id,
+            newer.status == 200,
+            or_(
+                newer.fetched_at > Capture.fetched_at,
+                and_(newer.fetched_at == Capture.fetched_at, newer.id > Capture.id),
+            ),
+        )
+        .exists()
+    )
+    numbers = (
+        select(func.count())
+        .where(ExtractedValue.extraction_id == Extraction.id, ExtractedValue.value.is_not(None))
+        .scalar_subquery()
+    )
+    query = (
+        select(
+            Document.id,
+            Document.parent_document_id,
+            Capture.url,
+            Capture.blob_sha256,
+            Extraction.id,
+            Extraction.is_annual_report,
+            Extraction.body,
+            Extraction.year,
+            Extraction.template,
+            numbers,
+        )
+        .join(Capture, Capture.document_id == Document.id)
+        .outerjoin(
+            Extraction,
+            and_(
+                Extraction.capture_id == Capture.id,
+                Extraction.parser_version == parser_version,
+                Extraction.status == "ok",
+            ),
+        )
+        .where(Capture.status == 200, is_latest)
+        .order_by(Document.id)
+    )
+    return [_latest_row(row) for row in session.execute(query)]
+
+
+def _latest_row(row: Any) -> _Latest:
+    doc_id, parent_id, url, sha256, extraction_id, is_report, body, year, template, numbers = row
+    return _Latest(
+        document_id=doc_id,
+        parent_id=parent_id,
+        url=url,
+        sha256=sha256,
+        extraction_id=extraction_id,
+        is_annual_report=bool(is_report),
+        body=body,
+        year=year,
+        template=template,
+        numbers=(numbers or 0) if extraction_id is not None else 0,
+    )
+
+
+def _values_by_extraction(
+    session: Session, extraction_ids: Iterable[int | None]
+) -> dict[int, list[ExtractedValue]]:
+    wanted = sorted({i for i in extraction_ids if i is not None})
+    found: dict[int, list[ExtractedValue]] = defaultdict(list)
+    for chunk in _chunks(wanted, _CHUNK):
+        query = (
+            select(ExtractedValue)
+            .where(ExtractedValue.extraction_id.in_(chunk))
+            .order_by(ExtractedValue.extraction_id, ExtractedValue.id)
+        )
+        for value in session.scalars(query):
+            found[value.extraction_id].append(value)
+    return found
+
+
+def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _report_value(report: _Report, value: ExtractedValue, parser_version: str) -> ReportValue:
+    page, source = report.page, report.source
+    return ReportValue(
+        report_id=page.document_id,
+        body=page.body or source.body,
+        year=page.year if page.year is not None else source.year,
+        template=source.template or page.template,
+        source_url=source.url,
+        sha256=source.sha256,
+        parser_version=parser_version,
+        table=value.table_name,
+        row=value.row_key,
+        column=value.column_key,
+        value=value.value,
+        raw=value.raw,
+    )

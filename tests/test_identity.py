@@ -1,0 +1,153 @@
+"""Which body published a report, and which year it reports on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from extract.identity import body_in_title, clean_text, full_name, identify, prose_year, signature, title_from_text
+
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+
+
+@pytest.mark.parametrize(
+    ("seed", "body", "year", "source"),
+    [
+        ("000_88f21ce372e9fb84.txt", "十四道沟镇人民政府", 2021, "prose"),
+        ("001_a9373f51bed65c11.txt", "丹朱镇人民政府", 2020, "title"),
+        ("002_a271fd34d795767a.txt", "清河头乡人民政府", 2021, "title"),
+        ("003_e0ddddd15fe580f0.txt", "留车镇人民政府", 2021, "title"),
+        ("004_b65cffdf1b4315e2.txt", "上馆镇人民政府", 2022, "period"),
+    ],
+)
+def test_seed_identity(seed, body, year, source):
+    text = (SEEDS / seed).read_text(encoding="utf-8")
+    identity = identify(title_from_text(text), text)
+    assert (identity.body, identity.year, identity.year_source) == (body, year, source)
+
+
+def test_seed_title_set_over_two_lines():
+    text = (SEEDS / "001_a9373f51bed65c11.txt").read_text(encoding="utf-8")
+    assert identify(title_from_text(text), text).title == "丹朱镇人民政府2020年政府信息公开工作年度报告"
+
+
+def test_word_artefacts_are_removed():
+    assert clean_text("[bookmark: _GoBack]   今年，2021[image: IMG_256]年") == "   今年，2021年"
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("留车镇2021年政府信息公开工作年度报告", "留车镇"),
+        ("清河头乡人民政府2021年政府信息公开工作年度报告", "清河头乡人民政府"),
+        ("十四道沟镇政府信息公开工作年度报告", "十四道沟镇"),
+        ("2021年度某县教育局政府信息公开工作年度报告", "某县教育局"),
+        ("关于某街道2022年度政务公开工作年度报告", "某街道"),
+        ("某县（2021）年政府信息公开工作年度报告", "某县"),
+        ("2021年政府信息公开工作年度报告", None),
+        ("丹朱镇人民政府", "丹朱镇人民政府"),
+    ],
+)
+def test_body_in_title(title, expected):
+    assert body_in_title(title) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("留车镇", "", "留车镇人民政府"),
+        ("十四道沟镇政府", "", "十四道沟镇人民政府"),
+        ("某街道", "", "某街道办事处"),
+        ("某街道", "某街道办事处认真贯彻", "某街道办事处"),
+        ("某乡", "", "某乡人民政府"),
+        ("某县", "", "某县人民政府"),
+        ("某县教育局", "", "某县教育局"),
+        ("清河头乡人民政府", "", "清河头乡人民政府"),
+    ],
+)
+def test_full_name(name, text, expected):
+    assert full_name(name, text) == expected
+
+
+def test_body_from_signature_when_the_title_has_none():
+    text = "一、总体情况\n本年度……\n六、其他需要报告的事项\n无\n\n    某某街道办事处\n  2023年1月11日\n"
+    identity = identify("2022年政府信息公开工作年度报告", text)
+    assert identity.body == "某某街道办事处"
+    assert identity.year == 2022
+
+
+def test_body_from_published_by_metadata():
+    identity = identify("政府信息公开工作年度报告", "一、总体情况\n无", (("发布机构", "某镇"),))
+    assert identity.body == "某镇人民政府"
+
+
+def test_signature_on_one_line():
+    assert signature("正文\n某县水利局  2022年2月1日") == ("某县水利局", 2022)
+
+
+def test_no_signature_in_prose_endings():
+    assert signature("正文\n本报告于2023年1月11日发布。") == (None, None)
+
+
+@pytest.mark.parametrize(
+    "period",
+    [
+        "本报告中所列数据的统计时限自2022年1月1日至2022年12月31日。",
+        "本年度报告中所列数据统计期限从2022年1月1日起至2022年12月31日止。",
+        "统计期限为2022年01月01日－2022年12月31日。",
+    ],
+)
+def test_year_from_statistics_period(period):
+    identity = identify("某镇政府信息公开工作年度报告", f"{period}\n一、总体情况\n2021年相比……")
+    assert (identity.year, identity.year_source) == (2022, "period")
+
+
+def test_year_from_signature_date():
+    identity = identify("某镇政府信息公开工作年度报告", "一、总体情况\n全年工作平稳。\n某镇人民政府\n2023年1月11日")
+    assert (identity.year, identity.year_source) == (2022, "signature")
+
+
+def test_year_from_metadata_as_last_resort():
+    identity = identify(None, "没有年份的正文", (("发布日期", "2021-01-28"),))
+    assert (identity.year, identity.year_source) == (2020, "metadata")
+
+
+def test_prose_year_ignores_document_names_and_counts_section_one():
+    text = (
+        "一、总体情况\n依照《2019年政务公开工作要点》和国办公开办函〔2019〕60号，2021年我镇……2021年共公开……"
+        "\n二、主动公开政府信息情况\n2019年2019年2019年"
+    )
+    assert prose_year(text) == 2021
+
+
+def test_prose_year_reads_chinese_numerals():
+    identity = identify(None, "一、总体情况\n二〇二一年，我局……\n二、主动公开政府信息情况")
+    assert (identity.year, identity.year_source) == (2021, "prose")
+
+
+def test_title_year_wins_over_everything():
+    text = "统计时限自2022年1月1日至2022年12月31日\n某镇人民政府\n2023年1月2日"
+    identity = identify("某镇2020 年政府信息公开工作年度报告", text)
+    assert (identity.year, identity.year_source) == (2020, "title")
+
+
+def test_nothing_to_go_on():
+    identity = identify(None, "")
+    assert (identity.body, identity.year, identity.year_source, identity.title) == (None, None, None, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("附件1\n青岚县财政局2022年政府信息公开工作年度报告\n一、总体情况",
+         "青岚县财政局2022年政府信息公开工作年度报告"),
+        ("\n\n丹朱镇人民政府\n\n2020 年政府信息公开工作年度报告\n按照……",
+         "丹朱镇人民政府2020 年政府信息公开工作年度报告"),
+        ("根据《条例》规定，现将本年度政府信息公开工作情况报告如下，请各位审阅并提出宝贵意见，谢谢各位同志的支持与帮助。\n一、总体情况",
+         None),
+        ("", None),
+    ],
+)
+def test_title_from_text(text, expected):
+    assert title_from_text(text) == expected

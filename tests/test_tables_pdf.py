@@ -1,0 +1,115 @@
+"""Reading tables from PDFs: ruled tables (reportlab, CID font STSong-Light) and unruled text."""
+
+import io
+
+import pytest
+
+from extract.keys import all_keys
+from extract.tables import tables_from_pdf
+from extract.tables.pdf import PdfError
+
+from . import report_fixtures as rf
+
+
+def values_by_key(tables):
+    return {(v.table, v.row, v.column): v for v in tables.values}
+
+
+@pytest.fixture(scope="module")
+def pdfs():
+    return {
+        (template, order): rf.to_pdf(rf.report_blocks(template, order))
+        for template in ("v2019", "v2021")
+        for order in (rf.STANDARD_ORDER, rf.REORDERED)
+    }
+
+
+@pytest.mark.parametrize("order", [rf.STANDARD_ORDER, rf.REORDERED], ids=["standard", "reordered"])
+@pytest.mark.parametrize("template", ["v2019", "v2021"])
+def test_every_key_reads_right(pdfs, template, order):
+    content = pdfs[(template, order)]
+    assert b"STSong-Light" in content
+    tables = tables_from_pdf(content)
+    assert tables.template == template
+    assert tuple((v.table, v.row, v.column) for v in tables.values) == all_keys(template)
+    expected = rf.expected_values(template)
+    for key, value in values_by_key(tables).items():
+        assert value.value == expected[key], key
+    assert tables.warnings == ()
+
+
+def unruled_pdf(lines: list[str], size: int = 9) -> bytes:
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, pagesize=landscape(A4))
+    page.setFont("STSong-Light", size)
+    y = 560
+    for line in lines:
+        page.drawString(20, y, line)
+        y -= size + 5
+    page.save()
+    return buffer.getvalue()
+
+
+def test_text_lines_without_rules_are_split_on_whitespace():
+    lines = [
+        "二、主动公开政府信息情况",
+        "第二十条第（一）项",
+        "信息内容 本年制发件数 本年废止件数 现行有效件数",
+        "规章 1 0 12",
+        "行政规范性文件 4 2 1,234",
+        "第二十条第（八）项",
+        "信息内容 本年收费金额（单位：万元）",
+        "行政事业性收费 12.3456",
+        "四、 政府信息公开行政复议、行政诉讼情况",
+        "行政复议 行政诉讼",
+        "结果 维持 结果 纠正 其他 结果 尚 未 审 结 总计",
+        "1 1 0 1 3 2 0 1 0 3 0 0 0 1 1",
+        "五、存在的主要问题及改进情况",
+    ]
+    tables = tables_from_pdf(unruled_pdf(lines))
+    values = values_by_key(tables)
+    assert tables.template == "v2021"
+    assert values[("proactive", "normative_docs", "in_force")].value == 1234
+    assert str(values[("proactive", "fees", "amount_10k_yuan")].value) == "12.3456"
+    assert values[("proactive", "licensing", "decisions")].value is None
+    assert values[("appeals", "litigation_direct", "total")].value == 3
+    assert values[("appeals", "litigation_after_reconsideration", "pending")].value == 1
+    assert {v.table for v in tables.values} == {"proactive", "appeals"}
+
+
+def rows_from_pdf_text(content: bytes):
+    import pdfplumber
+
+    with pdfplumber.open(io.BytesIO(content)) as pdf:
+        return [(line,) for page in pdf.pages for line in page.extract_text().splitlines()]
+
+
+def test_unruled_requests_table_with_labels_split_by_spaces():
+    grid = rf.requests_grid("v2021", rf.REORDERED)
+    lines = ["三、收到和处理政府信息公开申请情况"]
+    for row in rf.matrix(grid):
+        line = " ".join(cell.replace("\n", " ") for cell in row if cell)
+        lines.append(line.replace("属于国家秘密", "属 于 国 家 秘 密").replace("（六）其他处理", "（六） 其他 处理"))
+    lines.append("五、存在的主要问题及改进情况")
+    content = unruled_pdf(lines, size=6)
+    assert any("属 于" in row[0] for row in rows_from_pdf_text(content))
+    tables = tables_from_pdf(content)
+    expected = rf.expected_values("v2021")
+    values = values_by_key(tables)
+    assert {v.table for v in tables.values} == {"requests"}
+    for key, value in values.items():
+        assert value.value == expected[key], key
+    assert tables.template == "v2021"
+    assert tables.warnings == ()
+
+
+@pytest.mark.parametrize("content", [b"", b"%PDF-1.4 truncated", b"<html>not a pdf</html>"])
+def test_unreadable_pdf_raises_a_clear_error(content):
+    with pytest.raises(PdfError, match="not a readable PDF"):
+        tables_from_pdf(content)
