@@ -12,6 +12,8 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from lxml import html as lxml_html
 
+from extract.html import is_attachment_href as is_attachment
+
 # TRS WCM writes the page count into a script: createPageHTML(5, 0, "index", "html")
 # (some builds put a container id first: createPageHTML('page_div', 5, 0, 'index', 'html')).
 _CREATE_PAGE = re.compile(r"createPageHTML\(([^)]*)\)")
@@ -24,7 +26,6 @@ _DETAIL_PATTERNS = (
     re.compile(r"/info/\d+/\d+\.htm$"),  # VSB
     re.compile(r"/content/\S+\.s?html?$"),
 )
-ATTACHMENT_SUFFIXES = (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".ofd", ".zip", ".rar")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -122,11 +123,6 @@ def is_list_page(url: str, column: str | None = None) -> bool:
     if column is not None and not path.startswith(column):
         return False
     return bool(re.search(r"/(index|default)(_\d+)?\.s?html?$", path)) or path.endswith("/")
-
-
-def is_attachment(url: str) -> bool:
-    path = urlsplit(url).path.lower()
-    return path.endswith(ATTACHMENT_SUFFIXES) or "downfile" in path
 
 
 def _is_document(path: str) -> bool:

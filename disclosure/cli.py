@@ -239,7 +239,8 @@ def _crawl_line(summary: CrawlSummary) -> str:
 def _extract_line(summary: ExtractionSummary) -> str:
     return (
         f"extracted {summary.captures} captures with parser {summary.parser_version}: "
-        f"{summary.reports} annual reports, {summary.other_documents} other documents, "
+        f"{summary.reports} read as annual-report documents (pages or attachments), "
+        f"{summary.other_documents} other documents, "
         f"{summary.failures} failures"
     )
 

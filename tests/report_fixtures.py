@@ -448,3 +448,17 @@ def to_pdf(blocks: list[str | Grid]) -> bytes:
     buffer = io.BytesIO()
     SimpleDocTemplate(buffer, pagesize=landscape(A4), leftMargin=20, rightMargin=20).build(story)
     return buffer.getvalue()
+
+
+def values_by_key(tables):
+    return {(v.table, v.row, v.column): v for v in tables.values}
+
+
+def assert_reads_every_key(tables, template):
+    """The reader found the template, every key of it in document order, and each expected value."""
+    assert tables.template == template
+    assert tuple((v.table, v.row, v.column) for v in tables.values) == all_keys(template)
+    expected = expected_values(template)
+    for key, value in values_by_key(tables).items():
+        assert value.value == expected[key], key
+    assert tables.warnings == ()

@@ -4,6 +4,7 @@ compare them with the values the portal was built from."""
 from __future__ import annotations
 
 import csv
+import re
 from decimal import Decimal
 from urllib.parse import urlsplit
 
@@ -55,17 +56,37 @@ def exported_reports(path):
     return reports
 
 
-def test_crawl_succeeds_and_reports_its_counts(crawled):
+def test_crawl_succeeds_and_reports_its_counts(site, crawled):
     crawl = crawled["crawl"]
     assert crawl.returncode == 0, crawl.stderr[-2000:]
     assert "responses archived" in crawl.stdout
-    assert "HTTP errors" in crawl.stdout and "0 HTTP errors" not in crawl.stdout  # the dead link
-    assert "annual reports" in crawl.stdout
+    assert f" {len(site.dead_links)} HTTP errors, 0 failed fetches" in crawl.stdout
+    extracted = re.search(r"extracted (\d+) captures .*: (\d+) read as annual-report documents .*, (\d+) failures", crawl.stdout)
+    assert extracted, crawl.stdout
+    captures, report_documents, failures = map(int, extracted.groups())
+    assert captures > len(site.expected) and failures == 0
+    assert report_documents >= len(site.expected)
 
 
 def test_every_report_is_exported_once_with_the_portals_numbers(site, crawled):
     assert crawled["export"].returncode == 0, crawled["export"].stderr
-    reports = exported_reports(crawled["workdir"] / "numbers.csv")
+    assert_exported_as_built(site, crawled["workdir"] / "numbers.csv")
+
+
+def test_postgresql_archive_gives_the_same_numbers(site, postgresql_url, tmp_path):
+    with PortalServer(site) as server:
+        crawl = run_cli(
+            "crawl", "--url", server.start_url, "--db", postgresql_url, "--allow-network", "127.0.0.0/8",
+            "--delay", "0", cwd=tmp_path,
+        )
+    assert crawl.returncode == 0, crawl.stderr[-2000:]
+    export = run_cli("export", "--out", str(tmp_path / "n.csv"), "--db", postgresql_url, cwd=tmp_path)
+    assert export.returncode == 0, export.stderr[-2000:]
+    assert_exported_as_built(site, tmp_path / "n.csv")
+
+
+def assert_exported_as_built(site, path):
+    reports = exported_reports(path)
     expected = {(r.body, r.year): r for r in site.expected}
     assert set(reports) == set(expected)
     for key, report in expected.items():

@@ -5,15 +5,11 @@ import zipfile
 
 import pytest
 
-from extract.keys import all_keys
 from extract.tables import tables_from_docx
 from extract.tables.docx import DocxError, rows_from_docx
 
 from . import report_fixtures as rf
 
-
-def values_by_key(tables):
-    return {(v.table, v.row, v.column): v for v in tables.values}
 
 
 @pytest.fixture(scope="module")
@@ -33,12 +29,7 @@ def test_every_key_reads_right(docx_files, template, order):
     xml = zipfile.ZipFile(io.BytesIO(content)).read("word/document.xml").decode()
     assert "w:gridSpan" in xml and "w:vMerge" in xml
     tables = tables_from_docx(content)
-    assert tables.template == template
-    assert tuple((v.table, v.row, v.column) for v in tables.values) == all_keys(template)
-    expected = rf.expected_values(template)
-    for key, value in values_by_key(tables).items():
-        assert value.value == expected[key], key
-    assert tables.warnings == ()
+    rf.assert_reads_every_key(tables, template)
 
 
 def test_merged_cells_appear_once(docx_files):
@@ -51,7 +42,7 @@ def test_merged_cells_appear_once(docx_files):
 
 
 def test_full_width_and_not_given_cells(docx_files):
-    values = values_by_key(tables_from_docx(docx_files[("v2021", rf.STANDARD_ORDER)]))
+    values = rf.values_by_key(tables_from_docx(docx_files[("v2021", rf.STANDARD_ORDER)]))
     assert values[("requests", "new", "natural_person")].raw == "１０"
     assert values[("requests", "new", "natural_person")].value == 10
     assert values[("proactive", "enforcement", "decisions")].value is None

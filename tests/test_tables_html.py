@@ -2,16 +2,12 @@
 
 import pytest
 
-from extract.keys import all_keys
 from extract.tables import tables_from_html
 from extract.tables.grid import SpanCell, expand
 from extract.tables.html import rows_from_html
 
 from . import report_fixtures as rf
 
-
-def values_by_key(tables):
-    return {(v.table, v.row, v.column): v for v in tables.values}
 
 
 @pytest.mark.parametrize("order", [rf.STANDARD_ORDER, rf.REORDERED], ids=["standard", "reordered"])
@@ -20,16 +16,11 @@ def test_every_key_reads_right(template, order):
     page = rf.to_html(rf.report_blocks(template, order))
     assert 'class="MsoNormalTable"' in page and "rowspan" in page and "<br>" in page and "&nbsp;" in page
     tables = tables_from_html(page)
-    assert tables.template == template
-    assert tuple((v.table, v.row, v.column) for v in tables.values) == all_keys(template)
-    expected = rf.expected_values(template)
-    for key, value in values_by_key(tables).items():
-        assert value.value == expected[key], key
-    assert tables.warnings == ()
+    rf.assert_reads_every_key(tables, template)
 
 
 def test_raw_is_the_cell_text_without_layout_spaces():
-    values = values_by_key(tables_from_html(rf.to_html(rf.report_blocks("v2019"))))
+    values = rf.values_by_key(tables_from_html(rf.to_html(rf.report_blocks("v2019"))))
     assert values[("proactive", "licensing", "change")].raw == "-3"
     assert values[("proactive", "licensing", "decisions")].raw == "1,520"
     assert values[("proactive", "enforcement", "decisions")].raw == "—"
@@ -43,7 +34,7 @@ def test_tables_inside_a_layout_table():
     page = f"<html><body><table width='100%'><tr><td>导航</td></tr><tr><td>{body}</td></tr></table></body></html>"
     tables = tables_from_html(page)
     assert tables.template == "v2021"
-    assert values_by_key(tables)[("requests", "total", "total")].value == rf.expected_values("v2021")[
+    assert rf.values_by_key(tables)[("requests", "total", "total")].value == rf.expected_values("v2021")[
         ("requests", "total", "total")
     ]
 
@@ -53,7 +44,7 @@ def test_deeply_nested_unclosed_tags():
     body = inner[inner.index("<body>") + len("<body>") : inner.index("</body>")]
     tables = tables_from_html("<html><body>" + "<div><font>" * 600 + body)
     assert tables.template == "v2019"
-    assert values_by_key(tables)[("appeals", "litigation_direct", "total")].value == 3
+    assert rf.values_by_key(tables)[("appeals", "litigation_direct", "total")].value == 3
 
 
 def test_header_cells_broken_by_br_read_as_one_label():
@@ -93,7 +84,7 @@ def test_truncated_page_keeps_what_it_has():
     cut = page[: page.index("四、政府信息公开行政复议")]
     tables = tables_from_html(cut)
     assert {v.table for v in tables.values} == {"proactive", "requests"}
-    assert values_by_key(tables)[("requests", "carried_out", "total")].value == 2
+    assert rf.values_by_key(tables)[("requests", "carried_out", "total")].value == 2
 
 
 def test_grid_expansion_blanks_covered_slots():

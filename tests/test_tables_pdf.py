@@ -4,15 +4,11 @@ import io
 
 import pytest
 
-from extract.keys import all_keys
 from extract.tables import tables_from_pdf
 from extract.tables.pdf import PdfError
 
 from . import report_fixtures as rf
 
-
-def values_by_key(tables):
-    return {(v.table, v.row, v.column): v for v in tables.values}
 
 
 @pytest.fixture(scope="module")
@@ -30,12 +26,7 @@ def test_every_key_reads_right(pdfs, template, order):
     content = pdfs[(template, order)]
     assert b"STSong-Light" in content
     tables = tables_from_pdf(content)
-    assert tables.template == template
-    assert tuple((v.table, v.row, v.column) for v in tables.values) == all_keys(template)
-    expected = rf.expected_values(template)
-    for key, value in values_by_key(tables).items():
-        assert value.value == expected[key], key
-    assert tables.warnings == ()
+    rf.assert_reads_every_key(tables, template)
 
 
 def unruled_pdf(lines: list[str], size: int = 9) -> bytes:
@@ -73,7 +64,7 @@ def test_text_lines_without_rules_are_split_on_whitespace():
         "五、存在的主要问题及改进情况",
     ]
     tables = tables_from_pdf(unruled_pdf(lines))
-    values = values_by_key(tables)
+    values = rf.values_by_key(tables)
     assert tables.template == "v2021"
     assert values[("proactive", "normative_docs", "in_force")].value == 1234
     assert str(values[("proactive", "fees", "amount_10k_yuan")].value) == "12.3456"
@@ -101,7 +92,7 @@ def test_unruled_requests_table_with_labels_split_by_spaces():
     assert any("属 于" in row[0] for row in rows_from_pdf_text(content))
     tables = tables_from_pdf(content)
     expected = rf.expected_values("v2021")
-    values = values_by_key(tables)
+    values = rf.values_by_key(tables)
     assert {v.table for v in tables.values} == {"requests"}
     for key, value in values.items():
         assert value.value == expected[key], key
