@@ -4,12 +4,16 @@ compare them with the values the portal was built from."""
 from __future__ import annotations
 
 import csv
+import json
 import re
+import subprocess
+import sys
 from decimal import Decimal
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from simportal import PortalServer, build_site
 from storage.db import open_archive, session_scope
@@ -33,12 +37,24 @@ def crawled(site, tmp_path_factory):
             "crawl", "--url", server.start_url, "--db", db, "--allow-network", "127.0.0.0/8", "--delay", "0",
             cwd=workdir,
         )
+        registry = workdir / "portals.toml"
+        registry.write_text(f'[[portal]]\nname = "qinglan"\nstart_urls = ["{server.start_url}"]\n', encoding="utf-8")
         recrawl = run_cli(
-            "crawl", "--url", server.start_url, "--db", db, "--allow-network", "127.0.0.0/8", "--delay", "0",
-            cwd=workdir,
+            "crawl", "qinglan", "--registry", str(registry), "--db", db, "--allow-network", "127.0.0.0/8",
+            "--delay", "0", cwd=workdir,
         )
     export = run_cli("export", "--format", "csv", "--out", str(workdir / "numbers.csv"), "--db", db, cwd=workdir)
-    return {"db": db, "workdir": workdir, "crawl": crawl, "recrawl": recrawl, "export": export}
+    reextract = run_cli("extract", "--all", "--db", db, cwd=workdir)
+    export_after = run_cli("export", "--format", "jsonl", "--out", str(workdir / "numbers.jsonl"), "--db", db, cwd=workdir)
+    return {
+        "db": db,
+        "workdir": workdir,
+        "crawl": crawl,
+        "recrawl": recrawl,
+        "export": export,
+        "reextract": reextract,
+        "export_after": export_after,
+    }
 
 
 def exported_reports(path):
@@ -125,11 +141,47 @@ def test_archive_keeps_non_reports_and_dead_links(site, crawled):
         assert by_path[path][0] == 404, path
 
 
-def test_a_second_crawl_archives_nothing_new(crawled):
+def test_a_second_crawl_by_registry_name_archives_nothing_new(crawled):
     recrawl = crawled["recrawl"]
     assert recrawl.returncode == 0, recrawl.stderr[-2000:]
+    assert "crawled qinglan:" in recrawl.stdout
     assert "(0 new or changed)" in recrawl.stdout
     assert "extracted 0 captures" in recrawl.stdout
+
+
+def test_extract_all_rereads_the_archive_and_the_numbers_stay(crawled):
+    reextract = crawled["reextract"]
+    assert reextract.returncode == 0, reextract.stderr[-2000:]
+    engine = open_archive(crawled["db"])
+    with session_scope(engine) as session:
+        readable = session.scalar(select(func.count()).select_from(Capture).where(Capture.status == 200))
+    engine.dispose()
+    assert f"extracted {readable} captures" in reextract.stdout
+    with open(crawled["workdir"] / "numbers.csv", encoding="utf-8", newline="") as f:
+        before = [(r["report_id"], r["table"], r["row"], r["column"], r["value"] or None) for r in csv.DictReader(f)]
+    with open(crawled["workdir"] / "numbers.jsonl", encoding="utf-8") as f:
+        after = [json.loads(line) for line in f]
+    assert before == [(str(r["report_id"]), r["table"], r["row"], r["column"], r["value"]) for r in after]
+
+
+def test_scrapy_crawl_works_from_the_project_root(site, tmp_path):
+    root = Path(__file__).resolve().parents[1]
+    db = f"sqlite:///{tmp_path / 'scrapy.sqlite'}"
+    with PortalServer(site) as server:
+        result = subprocess.run(
+            [
+                str(Path(sys.executable).with_name("scrapy")), "crawl", "portal", "-a", f"url={server.start_url}",
+                "-s", f"DISCLOSURE_DB={db}", "-s", "DISCLOSURE_ALLOWED_NETWORKS=127.0.0.0/8",
+                "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "LOG_LEVEL=WARNING",
+            ],
+            cwd=root, capture_output=True, text=True, timeout=300,
+        )
+    assert result.returncode == 0, result.stderr[-2000:]
+    engine = open_archive(db)
+    with session_scope(engine) as session:
+        urls = set(session.scalars(select(Document.url)))
+    engine.dispose()
+    assert {server.url + report.page_path for report in site.expected} <= urls
 
 
 def test_requests_outside_the_allowed_network_are_refused(tmp_path, site):
