@@ -48,11 +48,18 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+class _OneLineFormatter(logging.Formatter):
+    """Scrapy logs expected network failures with tracebacks; the message says enough."""
+
+    def formatException(self, exc_info) -> str:
+        return ""
+
+
 def _log_warnings_to_stderr() -> None:
     # The handler, not only the root logger, carries the level: Scrapy lowers the root's.
     handler = logging.StreamHandler(sys.stderr)
     handler.setLevel(logging.WARNING)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(_OneLineFormatter("%(levelname)s %(name)s: %(message)s"))
     logging.root.handlers[:] = [handler]
     logging.root.setLevel(logging.WARNING)
 
