@@ -13,20 +13,32 @@ from pathlib import Path
 from extract import PARSER_VERSION, ExtractionError
 from storage import ArchiveUnavailable
 from storage.db import database_url, open_archive, session_scope, upgrade
+from storage.archive_checks import refresh_archive_checks
 from storage.queries import report_values
 
 from . import registry
+from .checks import all_checks, check_line, count_line, export_checks, select_checks
 from .crawling import CrawlSummary, crawl_portals
 from .export import FORMATS, export_rows
-from .extraction import ExtractionSummary, extract_archive
+from .extraction import (
+    ExtractionSummary,
+    UnknownVersion,
+    check_against,
+    describe_changes,
+    extract_archive,
+    version_changes,
+)
 from .parsing import document_json, parse_file
+from .progress import wanted as progress_wanted
 
 EXAMPLES = {
     "crawl": "examples:\n  disclosure crawl --url http://127.0.0.1:8765/xxgk/gknb/index.html\n"
     "  disclosure crawl simulated-county",
-    "extract": "example:\n  disclosure extract --all",
+    "extract": "examples:\n  disclosure extract --all\n  disclosure extract --all --jobs 4 --against 1",
     "export": "examples:\n  disclosure export --format csv --out numbers.csv\n"
-    "  disclosure export --format jsonl --out numbers.jsonl",
+    "  disclosure export --format jsonl --out numbers.jsonl\n"
+    "  disclosure export --out numbers.csv --checks-out checks.csv",
+    "checks": "examples:\n  disclosure checks\n  disclosure checks --rule requests.carry_over --body 城关镇 --all",
     "parse": "example:\n  disclosure parse ~/reports/留车镇2021年报.docx",
     "demo": "example:\n  disclosure demo",
     "db": "example:\n  disclosure db upgrade --db postgresql+psycopg://postgres@127.0.0.1/test",
@@ -40,12 +52,16 @@ class UsageError(Exception):
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    saved = logging.root.handlers[:], logging.root.level
     _log_warnings_to_stderr()
     try:
         return args.handler(args)
     except (UsageError, ArchiveUnavailable, registry.RegistryError, OSError) as error:
         print(f"disclosure: error: {error}", file=sys.stderr)
         return 2
+    finally:
+        # main() is also called in-process (tests, scripts): leave logging as it was
+        logging.root.handlers[:], logging.root.level = saved
 
 
 class _OneLineFormatter(logging.Formatter):
@@ -107,10 +123,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     extract = command("extract", "Extract stored captures with the current parser, from the archive alone.", cmd_extract)
     extract.add_argument("--all", action="store_true", help="re-read every capture, not only those not yet read")
+    extract.add_argument("--jobs", type=int, metavar="N", help="worker processes (default: one per CPU core)")
+    extract.add_argument(
+        "--against", metavar="VERSION", help="parser version to compare with (default: the newest other one)"
+    )
+    extract.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        help="show a progress bar on standard error (default: when it is a terminal)",
+    )
 
     export = command("export", "Write the current numbers of every annual report, one row per number.", cmd_export)
     export.add_argument("--format", choices=FORMATS, default="csv")
     export.add_argument("--out", required=True, metavar="PATH", help="file to write ('-' for standard output)")
+    export.add_argument(
+        "--checks-out", metavar="PATH", help="also write every consistency check, one per row, in the same format"
+    )
+
+    checks = command("checks", "List the failed consistency checks of the current reports (rules 1-6).", cmd_checks)
+    checks.add_argument("--rule", metavar="RULE", help="one rule, or a family: requests, appeals, prose")
+    checks.add_argument("--body", metavar="NAME", help="only bodies whose name contains NAME")
+    checks.add_argument("--all", action="store_true", help="also list passed and not assessable checks")
 
     parse = command("parse", "Extract one local file (HTML, DOCX, PDF or text) and print it as JSON.", cmd_parse)
     parse.add_argument("file", type=Path)
@@ -153,22 +186,51 @@ def _crawl_targets(args) -> list[registry.Portal]:
 
 
 def cmd_extract(args) -> int:
-    print(_extract_line(_extract(database_url(args.db), redo=args.all)))
+    jobs = _jobs(args.jobs)
+    engine = open_archive(database_url(args.db))
+    try:
+        if args.against is not None:
+            check_against(engine, args.against)
+        summary = extract_archive(engine, redo=args.all, jobs=jobs, progress=progress_wanted(args.progress))
+        _refresh_archive_checks(engine)
+        print(_extract_line(summary))
+        print(describe_changes(version_changes(engine, summary.parser_version, against=args.against)))
+    except UnknownVersion as error:
+        raise UsageError(str(error)) from None
+    finally:
+        engine.dispose()
     return 0
+
+
+def _jobs(requested: int | None) -> int:
+    if requested is None:
+        return os.cpu_count() or 1
+    if requested < 1:
+        raise UsageError("--jobs must be at least 1")
+    return requested
 
 
 def _extract(db_url: str, *, redo: bool) -> ExtractionSummary:
     engine = open_archive(db_url)
     try:
-        return extract_archive(engine, redo=redo)
+        summary = extract_archive(engine, redo=redo, jobs=_jobs(None), progress=progress_wanted(None))
+        _refresh_archive_checks(engine)
+        return summary
     finally:
         engine.dispose()
+
+
+def _refresh_archive_checks(engine) -> None:
+    # Rule 5 spans reports, so it is recomputed once extraction has settled every report.
+    with session_scope(engine) as session:
+        refresh_archive_checks(session, PARSER_VERSION)
 
 
 def cmd_export(args) -> int:
     engine = open_archive(database_url(args.db))
     with session_scope(engine) as session:
         rows = report_values(session, PARSER_VERSION)
+        checks = all_checks(session, PARSER_VERSION) if args.checks_out else []
     engine.dispose()
     if args.out == "-":
         count = export_rows(rows, sys.stdout, args.format)
@@ -177,6 +239,28 @@ def cmd_export(args) -> int:
             count = export_rows(rows, out, args.format)
     reports = len({row.report_id for row in rows})
     print(f"exported {count} numbers of {reports} reports to {args.out}", file=sys.stderr)
+    if args.checks_out:
+        _write(args.checks_out, lambda out: export_checks(checks, out, args.format))
+        print(f"exported {len(checks)} checks to {args.checks_out}", file=sys.stderr)
+    return 0
+
+
+def _write(path: str, write) -> int:
+    if path == "-":
+        return write(sys.stdout)
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        return write(out)
+
+
+def cmd_checks(args) -> int:
+    engine = open_archive(database_url(args.db))
+    with session_scope(engine) as session:
+        checks = select_checks(all_checks(session, PARSER_VERSION), rule=args.rule, body=args.body)
+    engine.dispose()
+    for check in checks:
+        if args.all or check.status == "fail":
+            print(check_line(check))
+    print(f"{count_line(checks)} (parser {PARSER_VERSION})")
     return 0
 
 

@@ -14,6 +14,7 @@ COLUMNS = (
     "year",
     "template",
     "source_url",
+    "source_reason",
     "table",
     "row",
     "column",

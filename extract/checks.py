@@ -1,4 +1,7 @@
-"""Consistency rules 1-4 of the annual-report template (勾稽关系), one Check per line checked.
+"""Consistency rules of the annual-report template (勾稽关系), one Check per line checked.
+
+Rules 1-4 are the tables' own arithmetic (``check_values``); rule 6 sets the counts stated
+in the 总体情况 prose against the tables (``check_prose``).
 
 A published number is never corrected here: a failing line is recorded with the
 cells involved and the difference (left side minus right side).
@@ -10,6 +13,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from .keys import APPEAL_COLUMNS, APPEAL_ROWS, APPLICANT_COLUMNS, REQUEST_COLUMNS, outcome_rows, request_rows
+from .prose import stated_counts
 from .records import Check, Value
 
 Cell = tuple[str, str, str]
@@ -65,3 +69,44 @@ def check_values(template: str, values: Sequence[Value]) -> tuple[Check, ...]:
     if "appeals" in tables:
         checks.extend(_appeal_checks(numbers))
     return tuple(checks)
+
+
+# What each stated count is compared with: the sum of these cells.
+_PROSE_CELLS: dict[str, tuple[Cell, ...]] = {
+    "new_requests": (("requests", "new", "total"),),
+    "carried_out": (("requests", "carried_out", "total"),),
+    "reconsideration": (("appeals", "reconsideration", "total"),),
+    "litigation": (("appeals", "litigation_direct", "total"), ("appeals", "litigation_after_reconsideration", "total")),
+}
+
+
+def check_prose(text: str, values: Sequence[Value]) -> tuple[Check, ...]:
+    """Rule 6: each count the 总体情况 prose states against the table cells it summarises.
+
+    The difference is the prose's count minus the table's. A count whose table is absent
+    from ``values`` is not checked; one whose cell is not given is not assessable. The
+    stated words are kept among the cells as "prose:<words>".
+    """
+    numbers: dict[Cell, Decimal | None] = {(v.table, v.row, v.column): v.value for v in values}
+    tables = {table for table, _, _ in numbers}
+    checks = []
+    for stated in stated_counts(text):
+        cells = _PROSE_CELLS[stated.subject]
+        if cells[0][0] not in tables:
+            continue
+        checks.append(_prose_check(stated.subject, stated.value, stated.phrase, cells, numbers))
+    return tuple(checks)
+
+
+def _prose_check(
+    subject: str, stated: Decimal, phrase: str, cells: Sequence[Cell], numbers: dict[Cell, Decimal | None]
+) -> Check:
+    rule = f"prose.{subject}"
+    names = (*(_name(cell) for cell in cells), f"prose:{phrase}")
+    given = [numbers.get(cell) for cell in cells]
+    if any(number is None for number in given):
+        return Check(rule=rule, scope="total", status="not_assessable", cells=names)
+    difference = stated - sum(given, Decimal(0))
+    if difference == 0:
+        return Check(rule=rule, scope="total", status="pass", cells=names)
+    return Check(rule=rule, scope="total", status="fail", cells=names, difference=difference)

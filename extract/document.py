@@ -6,9 +6,9 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .checks import check_values
+from .checks import check_prose, check_values
 from .classify import classify
 from .decode import decode
 from .errors import ExtractionError
@@ -19,14 +19,13 @@ from .records import Document, Link, Tables
 from .sniff import sniff_format
 from .tables import tables_from_docx, tables_from_html, tables_from_pdf, tables_from_text
 
+if TYPE_CHECKING:
+    from .sheets import Sheet
+
 _UNSUPPORTED = {
-    "doc": "legacy .doc is not supported yet; convert it to .docx or PDF",
-    "wps": "WPS documents are not supported yet; convert it to .docx or PDF",
-    "xls": "legacy .xls spreadsheets are not supported yet",
-    "xlsx": ".xlsx spreadsheets are not supported yet",
     "ofd": "OFD documents are not supported yet",
     "zip": "ZIP archives are not read; extract the files inside first",
-    "unknown": "unrecognised content: neither HTML, text, PDF, DOCX nor an image",
+    "unknown": "unrecognised content: neither HTML, text, PDF, an office file nor an image",
 }
 _IMAGE_ONLY = "image only: the content has no text to read, so no numbers were read"
 
@@ -67,6 +66,7 @@ def _document(reading: _Reading, *, sha256: str, url: str | None, kind: str) -> 
     identity = identify(reading.title, reading.text, reading.metadata)
     is_report, reason = classify(identity.title or reading.title, reading.text, _has_template_tables(tables))
     checks = check_values(tables.template, tables.values) if tables.template else ()
+    checks = (*checks, *check_prose(reading.text, tables.values))
     return Document(
         sha256=sha256,
         url=url,
@@ -131,7 +131,58 @@ def _read_pdf(content: bytes, *, url: str | None, content_type: str | None,
     return _Reading(title=title_from_text(text), text=text, tables=tables, warnings=table_warnings)
 
 
-_READERS = {"html": _read_html, "text": _read_text, "docx": _read_docx, "pdf": _read_pdf}
+def _read_converted(kind: str) -> Callable[..., _Reading]:
+    """A reader for a format LibreOffice turns into DOCX (.doc, .wps, .rtf)."""
+
+    def read(content: bytes, **context: Any) -> _Reading:
+        from .convert import to_docx
+
+        return _read_docx(to_docx(content, kind=kind), **context)
+
+    return read
+
+
+def _read_xlsx(content: bytes, *, url: str | None, content_type: str | None,
+               fetched_at: datetime | None) -> _Reading:
+    from .sheets import read_xlsx
+
+    return _sheets_reading(read_xlsx(content))
+
+
+def _read_xls(content: bytes, *, url: str | None, content_type: str | None,
+              fetched_at: datetime | None) -> _Reading:
+    from .convert import soffice_path, to_xlsx
+    from .sheets import read_xls, read_xlsx
+
+    try:
+        return _sheets_reading(read_xls(content))
+    except ExtractionError:
+        # xlrd reads BIFF only; LibreOffice also opens WPS (.et) and other workbooks it cannot.
+        # Anything else LibreOffice would open as an empty sheet rather than refuse.
+        if soffice_path() is None or not _has_workbook_stream(content):
+            raise
+    return _sheets_reading(read_xlsx(to_xlsx(content)))
+
+
+def _has_workbook_stream(content: bytes) -> bool:
+    # OLE directory entry names are UTF-16LE
+    return any(name.encode("utf-16-le") + b"\x00\x00" in content for name in ("Workbook", "Book"))
+
+
+def _sheets_reading(sheets: tuple[Sheet, ...]) -> _Reading:
+    from .sheets import sheets_text
+    from .tables.sheet import tables_from_sheets
+
+    text = sheets_text(sheets)
+    tables, table_warnings = _tables(tables_from_sheets, sheets)
+    return _Reading(title=title_from_text(text), text=text, tables=tables, warnings=table_warnings)
+
+
+_READERS = {
+    "html": _read_html, "text": _read_text, "docx": _read_docx, "pdf": _read_pdf,
+    "doc": _read_converted("doc"), "wps": _read_converted("wps"), "rtf": _read_converted("rtf"),
+    "xlsx": _read_xlsx, "xls": _read_xls,
+}
 
 
 def _tables(reader: Callable[[Any], Tables], source: Any) -> tuple[Tables, tuple[str, ...]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-FORMATS = ("html", "text", "pdf", "docx", "doc", "wps", "xls", "xlsx", "ofd", "zip", "image")
+FORMATS = ("html", "text", "pdf", "docx", "doc", "wps", "rtf", "xls", "xlsx", "ofd", "zip", "image")
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM", b"II*\x00", b"MM\x00*")
@@ -24,14 +24,20 @@ _BY_CONTENT_TYPE = {
     "application/msword": "doc",
     "application/vnd.ms-works": "wps",
     "application/kswps": "wps",
+    "application/wps-office.wps": "wps",
+    "application/wps-office.doc": "doc",
+    "application/rtf": "rtf",
+    "text/rtf": "rtf",
     "application/vnd.ms-excel": "xls",
+    "application/wps-office.et": "xls",
+    "application/wps-office.xls": "xls",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
     "application/ofd": "ofd",
     "application/zip": "zip",
 }
 _BY_SUFFIX = {
     ".html": "html", ".htm": "html", ".shtml": "html", ".jsp": "html", ".txt": "text",
-    ".pdf": "pdf", ".docx": "docx", ".doc": "doc", ".wps": "wps", ".xls": "xls",
+    ".pdf": "pdf", ".docx": "docx", ".doc": "doc", ".wps": "wps", ".rtf": "rtf", ".xls": "xls",
     ".xlsx": "xlsx", ".et": "xls", ".ofd": "ofd", ".zip": "zip",
     ".png": "image", ".jpg": "image", ".jpeg": "image", ".gif": "image", ".bmp": "image",
 }
@@ -47,6 +53,9 @@ def sniff_format(content: bytes, *, content_type: str | None = None, url: str | 
         return _ole_kind(content, declared)
     if head.startswith(b"PK\x03\x04"):
         return _zip_kind(content, declared)
+    # portals often serve Word's RTF under a .doc name
+    if head.startswith(b"{\\rtf"):
+        return "rtf"
     if _is_image(head):
         return "image"
     if declared == "image":

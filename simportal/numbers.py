@@ -40,10 +40,13 @@ _FOUR_PLACES = Decimal("0.0001")
 _TWO_PLACES = Decimal("0.01")
 
 
-def generate_values(rng: random.Random, template: str, kind: str) -> dict[Key, Decimal]:
+def generate_values(
+    rng: random.Random, template: str, kind: str, carried_in: dict[str, int] | None = None
+) -> dict[Key, Decimal]:
+    """A report's numbers; ``carried_in`` (per applicant column) continues last year's report."""
     values: dict[Key, Decimal] = {}
     values.update(_proactive(rng, template, kind))
-    values.update(_requests(rng, template, kind))
+    values.update(_requests(rng, template, kind, carried_in or {}))
     values.update(_appeals(rng, kind))
     missing = set(all_keys(template)) - values.keys()
     if missing:
@@ -86,13 +89,14 @@ def _proactive_row(rng: random.Random, template: str, row: str, big: bool) -> tu
     return Decimal(previous), Decimal(change), decisions
 
 
-def _requests(rng: random.Random, template: str, kind: str) -> dict[Key, Decimal]:
+def _requests(rng: random.Random, template: str, kind: str, carried: dict[str, int]) -> dict[Key, Decimal]:
     rows = ("new", "carried_in", *outcome_rows(template), "total", "carried_out")
     counts = {row: dict.fromkeys(APPLICANT_COLUMNS, 0) for row in rows}
     for column in APPLICANT_COLUMNS:
         lo, hi = _NEW_RANGE[kind][column]
         new = rng.randint(lo, hi)
         carried_in = rng.randint(0, max(0, new // 6))
+        carried_in = carried.get(column, carried_in)
         carried_out = rng.randint(0, (new + carried_in) // 5)
         total = new + carried_in - carried_out
         counts["new"][column] = new

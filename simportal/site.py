@@ -9,6 +9,8 @@ from types import MappingProxyType
 from datetime import date, datetime, time, timedelta, timezone
 from email.utils import format_datetime
 
+from extract.keys import APPLICANT_COLUMNS
+
 from .model import Body, ExpectedReport, OtherPlan, Portal, ReportPlan, Resource, Site
 from .numbers import generate_values
 from .other_pages import ROBOTS, STYLESHEET, home_content, other_content
@@ -36,18 +38,33 @@ def build_site(variant: str = "demo") -> Site:
     portal, bodies, report_rows, other_rows, seed = VARIANTS[variant]
     rng = random.Random(seed)
     taken_ids: set[int] = set()
-    reports = tuple(_plan_report(rng, bodies, row, taken_ids) for row in report_rows)
+    carried_out: dict[tuple[str, int], dict[str, int]] = {}
+    plans: dict[int, ReportPlan] = {}
+    # in year order, so each body's report carries in what its previous year's carried out
+    for index, row in sorted(enumerate(report_rows), key=lambda item: item[1][1]):
+        key, year = row[0], row[1]
+        chained = not row[3].get("restates_carried_in")
+        plan = _plan_report(rng, bodies, row, taken_ids, carried_out.get((key, year - 1)) if chained else None)
+        carried_out[(key, year)] = {
+            column: int(plan.values[("requests", "carried_out", column)])
+            for column in APPLICANT_COLUMNS
+            if plan.values[("requests", "carried_out", column)] is not None
+        }
+        plans[index] = plan
+    reports = tuple(plans[index] for index in range(len(report_rows)))
     others = tuple(_plan_other(rng, bodies, row, taken_ids) for row in other_rows)
     return _assemble(rng, portal, reports, others)
 
 
 # ---- planning --------------------------------------------------------------------------
 
-def _plan_report(rng: random.Random, bodies: dict[str, Body], row: tuple, taken: set[int]) -> ReportPlan:
+def _plan_report(rng: random.Random, bodies: dict[str, Body], row: tuple, taken: set[int],
+                 carried_in: dict[str, int] | None) -> ReportPlan:
     key, year, template, options = row
+    options = {name: value for name, value in options.items() if name != "restates_carried_in"}
     body = bodies[key]
     published = date(year + 1, 1, 8) + timedelta(days=rng.randint(0, 70))
-    values = generate_values(rng, template, body.kind)
+    values = generate_values(rng, template, body.kind, carried_in)
     for cell in options.get("dashes", ()):
         values[cell] = None
     return ReportPlan(body=body, year=year, template=template, published=published,

@@ -1,7 +1,8 @@
 """The two simulated portals: who publishes what, in which year, in which format.
 
 Each report is (body key, year, template, options). Options override ReportPlan fields;
-"dashes" lists cells printed as "—" (not given).
+"dashes" lists cells printed as "—" (not given). A body's report carries in what its report of
+the year before carried out, unless "restates_carried_in" (as real reports sometimes do).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ DEMO_BODIES = {
 DEMO_REPORTS: tuple[tuple[str, int, str, dict], ...] = (
     ("county", 2023, "v2021", {}),
     ("county", 2022, "v2021", {"tables_in": "both", "attachment": "docx"}),
-    ("county", 2021, "v2021", {}),
+    ("county", 2021, "v2021", {"restates_carried_in": True}),
     ("county", 2020, "v2019", {"dashes": (("proactive", "procurement", "amount"),
                                           ("proactive", "other_services", "prev_year_count"))}),
     ("county", 2019, "v2019", {}),

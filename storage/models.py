@@ -208,3 +208,28 @@ class CheckResult(Base):
     difference: Mapped[Decimal | None]
 
     extraction: Mapped[Extraction] = relationship(back_populates="checks", lazy="raise")
+
+
+class ArchiveCheck(Base):
+    """One rule applied across reports (spec rule 5): a year's report against the previous year's.
+
+    Recomputed as a whole for a parser version from that version's current report values.
+    """
+
+    __tablename__ = "archive_checks"
+    __table_args__ = (CheckConstraint("status IN ('pass', 'fail', 'not_assessable')", name="status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    parser_version: Mapped[str] = mapped_column(String(32), index=True)
+    rule: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)
+    year: Mapped[int] = mapped_column(Integer)
+    scope: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    report_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    source_url: Mapped[str] = mapped_column(Text)
+    previous_report_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    previous_source_url: Mapped[str] = mapped_column(Text)
+    cells: Mapped[list[Any] | None] = mapped_column(JSON)
+    difference: Mapped[Decimal | None]
+    checked_at: Mapped[datetime]

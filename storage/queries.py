@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from .models import Capture, Document, ExtractedValue, Extraction
+from .models import Capture, CheckResult, Document, ExtractedValue, Extraction
 
 record = dataclass(frozen=True, slots=True, kw_only=True)
 
@@ -25,6 +25,7 @@ class ReportValue:
     year: int | None
     template: str | None
     source_url: str
+    source_reason: str  # why the numbers come from source_url and not from another capture
     sha256: str
     parser_version: str
     table: str
@@ -32,6 +33,42 @@ class ReportValue:
     column: str
     value: Decimal | None
     raw: str | None
+
+
+@record
+class ReportSource:
+    """One document of a report (the page or an attachment) and whether its reading is current."""
+
+    report_id: int
+    document_id: int
+    role: str  # "page" | "attachment"
+    url: str
+    sha256: str
+    extraction_id: int | None  # None: not read (successfully) at this parser version
+    numbers: int  # cells read with a number
+    is_current: bool
+    source_reason: str  # the report's, the same on each of its documents
+
+
+@record
+class ReportCheck:
+    """One consistency check of a report's current numbers.
+
+    Rules across reports (``requests.carry_over``) name the other report they compared with.
+    """
+
+    report_id: int
+    body: str | None
+    year: int | None
+    source_url: str
+    parser_version: str
+    rule: str
+    scope: str
+    status: str  # "pass" | "fail" | "not_assessable"
+    cells: tuple[str, ...]
+    difference: Decimal | None
+    other_report_id: int | None = None
+    other_source_url: str | None = None
 
 
 @record
@@ -54,6 +91,15 @@ class _Latest:
 class _Report:
     page: _Latest
     source: _Latest
+    attachments: tuple[_Latest, ...] = ()
+
+    @property
+    def body(self) -> str | None:
+        return self.page.body or self.source.body
+
+    @property
+    def year(self) -> int | None:
+        return self.page.year if self.page.year is not None else self.source.year
 
 
 def report_values(session: Session, parser_version: str) -> list[ReportValue]:
@@ -61,14 +107,71 @@ def report_values(session: Session, parser_version: str) -> list[ReportValue]:
 
     A report is a top-level document whose latest capture, or the latest capture of one of
     its attachments, was read as an annual report. Its numbers come from the page itself if
-    it has any, else from the attachment with the most numbers (ties: the lowest id).
+    it has any, else from the attachment with the most numbers (ties: the lowest id);
+    ``source_reason`` says which case applied.
     """
     reports = _reports(session, parser_version)
+    reasons = _source_reasons(session, reports)
     values = _values_by_extraction(session, [r.source.extraction_id for r in reports])
     rows = []
     for report in reports:
+        reason = reasons[report.page.document_id]
         for value in values.get(report.source.extraction_id, ()):
-            rows.append(_report_value(report, value, parser_version))
+            rows.append(_report_value(report, value, parser_version, reason))
+    return rows
+
+
+def report_sources(session: Session, parser_version: str) -> list[ReportSource]:
+    """Every document of every report (page first, then attachments) with its reading at the
+    version, marking the one whose numbers are current. Shows both readings when a page and
+    its attachment both carry the tables."""
+    reports = _reports(session, parser_version)
+    reasons = _source_reasons(session, reports)
+    rows = []
+    for report in reports:
+        for role, item in (("page", report.page), *(("attachment", a) for a in report.attachments)):
+            rows.append(
+                ReportSource(
+                    report_id=report.page.document_id,
+                    document_id=item.document_id,
+                    role=role,
+                    url=item.url,
+                    sha256=item.sha256,
+                    extraction_id=item.extraction_id,
+                    numbers=item.numbers,
+                    is_current=item.document_id == report.source.document_id,
+                    source_reason=reasons[report.page.document_id],
+                )
+            )
+    return rows
+
+
+def report_checks(session: Session, parser_version: str) -> list[ReportCheck]:
+    """The checks of each report's current reading (rules 1-4 and 6), in report order."""
+    reports = _reports(session, parser_version)
+    wanted = sorted({r.source.extraction_id for r in reports if r.source.extraction_id is not None})
+    found: dict[int, list[CheckResult]] = defaultdict(list)
+    for chunk in _chunks(wanted, _CHUNK):
+        query = select(CheckResult).where(CheckResult.extraction_id.in_(chunk)).order_by(CheckResult.id)
+        for check in session.scalars(query):
+            found[check.extraction_id].append(check)
+    rows = []
+    for report in reports:
+        for check in found.get(report.source.extraction_id, ()):
+            rows.append(
+                ReportCheck(
+                    report_id=report.page.document_id,
+                    body=report.body,
+                    year=report.year,
+                    source_url=report.source.url,
+                    parser_version=parser_version,
+                    rule=check.rule,
+                    scope=check.scope,
+                    status=check.status,
+                    cells=tuple(check.cells or ()),
+                    difference=check.difference,
+                )
+            )
     return rows
 
 
@@ -115,7 +218,7 @@ def _reports(session: Session, parser_version: str) -> list[_Report]:
         if page.is_annual_report or any(a.is_annual_report for a in attachments):
             source = _source(page, attachments)
             if source is not None:
-                reports.append(_Report(page=page, source=source))
+                reports.append(_Report(page=page, source=source, attachments=tuple(attachments)))
     return reports
 
 
@@ -130,6 +233,47 @@ def _source(page: _Latest, attachments: list[_Latest]) -> _Latest | None:
     if page.extraction_id is not None:
         return page
     return best
+
+
+def _source_reasons(session: Session, reports: list[_Report]) -> dict[int, str]:
+    """Why each report's numbers come from its source, by report id."""
+    both = [r for r in reports if r.page.numbers and any(a.numbers for a in r.attachments)]
+    compared = [r.page.extraction_id for r in both] + [a.extraction_id for r in both for a in r.attachments]
+    values = _values_by_extraction(session, compared)
+    return {r.page.document_id: _source_reason(r, values) for r in reports}
+
+
+def _source_reason(report: _Report, values: dict[int, list[ExtractedValue]]) -> str:
+    page, source = report.page, report.source
+    with_tables = [a for a in report.attachments if a.numbers]
+    if source.document_id == page.document_id and page.numbers:
+        if not with_tables:
+            return "page carries the tables"
+        comparisons = "; ".join(_comparison(page, a, values) for a in with_tables)
+        return f"page and attachment both carry tables; the page is current ({comparisons})"
+    if source.numbers:
+        unread = "the page could not be read; " if page.extraction_id is None else ""
+        if len(with_tables) == 1:
+            return f"{unread}tables only in the attachment"
+        return f"{unread}tables in {len(with_tables)} attachments; this one carries the most numbers ({source.numbers})"
+    if source.document_id == page.document_id:
+        return "no numbers in the page or its attachments; the page's reading stands"
+    return "no numbers in the page or its attachments; the attachment's reading stands"
+
+
+def _comparison(page: _Latest, attachment: _Latest, values: dict[int, list[ExtractedValue]]) -> str:
+    """How an attachment's cells compare with the page's, over the cells either gives a number for."""
+    ours = _cell_numbers(values.get(page.extraction_id or -1, ()))
+    theirs = _cell_numbers(values.get(attachment.extraction_id or -1, ()))
+    keys = {k for k, v in ours.items() if v is not None} | {k for k, v in theirs.items() if v is not None}
+    differ = sum(1 for key in keys if ours.get(key) != theirs.get(key))
+    if not differ:
+        return f"attachment {attachment.url} agrees: {len(keys)} cells"
+    return f"attachment {attachment.url} differs in {differ} of {len(keys)} cells"
+
+
+def _cell_numbers(values: Iterable[ExtractedValue]) -> dict[tuple[str, str, str], Decimal | None]:
+    return {(v.table_name, v.row_key, v.column_key): v.value for v in values}
 
 
 def _latest_extractions(session: Session, parser_version: str) -> list[_Latest]:
@@ -220,14 +364,15 @@ def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
         yield items[start : start + size]
 
 
-def _report_value(report: _Report, value: ExtractedValue, parser_version: str) -> ReportValue:
+def _report_value(report: _Report, value: ExtractedValue, parser_version: str, reason: str) -> ReportValue:
     page, source = report.page, report.source
     return ReportValue(
         report_id=page.document_id,
-        body=page.body or source.body,
-        year=page.year if page.year is not None else source.year,
+        body=report.body,
+        year=report.year,
         template=source.template or page.template,
         source_url=source.url,
+        source_reason=reason,
         sha256=source.sha256,
         parser_version=parser_version,
         table=value.table_name,

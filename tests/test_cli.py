@@ -16,7 +16,7 @@ SEED_IDENTITIES = {
     "003_e0ddddd15fe580f0.txt": ("留车镇人民政府", 2021, "v2021"),
     "004_b65cffdf1b4315e2.txt": ("上馆镇人民政府", 2022, "v2019"),
 }
-COMMANDS = ("crawl", "extract", "export", "parse", "demo", "db")
+COMMANDS = ("crawl", "extract", "export", "checks", "parse", "demo", "db")
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -77,7 +77,9 @@ def test_export_of_an_empty_archive_migrates_it_and_writes_a_header(tmp_path):
     out = tmp_path / "n.csv"
     assert main(["export", "--format", "csv", "--out", str(out), "--db", f"sqlite:///{db}"]) == 0
     assert db.exists()
-    assert out.read_text(encoding="utf-8").startswith("report_id,body,year,template,source_url,table,row,column,value")
+    assert out.read_text(encoding="utf-8").startswith(
+        "report_id,body,year,template,source_url,source_reason,table,row,column,value"
+    )
 
 
 def test_db_upgrade_reads_the_database_from_the_environment(tmp_path, monkeypatch, capsys):

@@ -20,6 +20,7 @@ class Row:
     row: str
     column: str
     value: Decimal | None
+    source_reason: str = "page carries the tables"
     sha256: str = "ab" * 32
     parser_version: str = "1"
 
@@ -46,6 +47,8 @@ def test_csv_export_is_long_format_with_empty_for_not_given():
     assert tuple(records[0]) == COLUMNS
     assert [r["value"] for r in records] == ["12.3456", "", "-3", "100"]
     assert records[2]["body"] == "城关镇人民政府" and records[2]["year"] == "2020"
+    assert COLUMNS.index("source_reason") == COLUMNS.index("source_url") + 1
+    assert {r["source_reason"] for r in records} == {"page carries the tables"}
 
 
 def test_jsonl_export_keeps_values_exact_as_strings_and_null_for_not_given():

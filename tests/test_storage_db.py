@@ -31,7 +31,7 @@ def test_open_archive_migrates_an_empty_database(archive_url):
             inspector.get_view_names()
         )
         with engine.connect() as connection:
-            assert connection.scalar(text("SELECT version_num FROM alembic_version")) == "0001"
+            assert connection.scalar(text("SELECT version_num FROM alembic_version")) == "0002"
     finally:
         engine.dispose()
 

@@ -5,7 +5,7 @@ import io
 import pytest
 
 from extract.tables import tables_from_pdf
-from extract.tables.pdf import PdfError
+from extract.tables.pdf import PdfError, rows_from_pdf
 
 from . import report_fixtures as rf
 
@@ -104,3 +104,106 @@ def test_unruled_requests_table_with_labels_split_by_spaces():
 def test_unreadable_pdf_raises_a_clear_error(content):
     with pytest.raises(PdfError, match="not a readable PDF"):
         tables_from_pdf(content)
+
+
+SPACED_LABELS = {
+    "尚未<br>审结": "尚 未 审 结",
+    "结果<br>维持": "结 果 维 持",
+    "行政复议": "行 政 复 议",
+    "一、本年新收政府信息公开申请数量": "一、本 年 新 收 政府信息公开申请数量",
+    "二、上年结转政府信息公开申请数量": "二、上年 结转 政府信息 公开申请 数量",
+    "三、本年度办理结果": "三、 本年 度办 理结 果",
+    "（六）其他处理": "（六） 其他 处理",
+    "信息内容": "信 息 内 容",
+    "行政许可": "行 政 许 可",
+    "四、政府信息公开行政复议、行政诉讼情况": "四、 政府 信息 公开 行政 复议、 行政 诉讼 情况",
+}
+
+
+def spaced(blocks):
+    """The report with spaces inside labels, as PDF text layers give them."""
+    result = []
+    for block in blocks:
+        if isinstance(block, rf.Grid):
+            cells = [rf.Cell(cell.row, cell.column, SPACED_LABELS.get(cell.text, cell.text), cell.rowspan,
+                             cell.colspan) for cell in block.cells]
+            block = rf.Grid(width=block.width, cells=cells, height=block.height)
+        result.append(SPACED_LABELS.get(block, block) if isinstance(block, str) else block)
+    return result
+
+
+@pytest.mark.parametrize("template", ["v2019", "v2021"])
+def test_ruled_tables_with_spaces_inside_labels(template):
+    content = rf.to_pdf(spaced(rf.report_blocks(template)))
+    cells = {cell for row in rows_from_pdf(content) for cell in row}
+    assert {"尚 未 审 结", "一、本 年 新 收 政府信息公开申请数量"} <= cells
+    rf.assert_reads_every_key(tables_from_pdf(content), template)
+
+
+DRIFT = 4.5  # points lower than the row, in a 9-point font: over pdfplumber's 3-point line tolerance
+
+
+def unruled_report_pdf(blocks, drifted: set[tuple[str, int, int]]) -> bytes:
+    """Tables drawn without rules, one page per table: labels left, values in columns.
+    A (table heading, row, column) in ``drifted`` is drawn DRIFT points lower than its row."""
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    from extract.numbers import is_value
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, pagesize=landscape(A4))
+    size, pitch, y = 9, 15, 570
+    heading = ""
+
+    def line_break():
+        nonlocal y
+        y -= pitch
+        if y < 30:
+            page.showPage()
+            y = 570
+
+    for block in blocks:
+        page.setFont("STSong-Light", size)
+        if isinstance(block, str):
+            heading = block
+            page.drawString(20, y, block)
+            line_break()
+            continue
+        for row_index, row in enumerate(rf.matrix(block)):
+            first_value = next((index for index, cell in enumerate(row) if cell and is_value(cell)), len(row))
+            label = " ".join(cell.replace("\n", "") for cell in row[:first_value] if cell)
+            page.drawString(20, y, label[:40])
+            for index, cell in enumerate(row[first_value:]):
+                column = first_value + index
+                drop = DRIFT if (heading, row_index, column) in drifted else 0
+                page.drawRightString(470 + 40 * index if block.width != 15 else 60 + 48 * column, y - drop, cell)
+            line_break()
+        page.showPage()
+        y = 570
+    page.save()
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("template", ["v2019", "v2021"])
+def test_unruled_values_drawn_lower_than_their_row_stay_in_it(template):
+    blocks = spaced(rf.report_blocks(template))
+    requests_heading, appeals_heading, proactive_heading = blocks[5], blocks[7], blocks[3]
+    drifted = {
+        (proactive_heading, 3, 3),  # regulations, last column
+        (requests_heading, 3, 9),  # new, total
+        (requests_heading, 6, 3),  # partly granted, natural persons
+        (appeals_heading, 3, 14),  # the last appeals number
+    }
+    content = unruled_report_pdf(blocks, drifted)
+    import pdfplumber
+
+    with pdfplumber.open(io.BytesIO(content)) as pdf:
+        assert not any(page.find_tables() for page in pdf.pages)
+        text_lines = [line for page in pdf.pages for line in page.extract_text().splitlines()]
+    assert "1" in text_lines  # the drifted appeals value is a line of its own in pdfplumber's own text
+    assert any("尚 未 审 结" in line for line in text_lines)
+    rf.assert_reads_every_key(tables_from_pdf(content), template)

@@ -18,7 +18,8 @@ def fit_cells(cells: Sequence[str], width: int, check: Check | None = None) -> t
     """``width`` cells out of ``cells``, and a note when the count was off.
 
     Blank cells at the edges are layout (a label's empty spill-over, a trailing tab)
-    and go first. With still too many cells, the one window of ``width`` that passes
+    and go first, then blank cells inside when exactly that many are too many (the
+    slot a merged cell leaves). With still too many cells, the one window of ``width`` that passes
     ``check`` wins; otherwise the last ``width`` cells.
     """
     kept = list(cells)
@@ -28,6 +29,10 @@ def fit_cells(cells: Sequence[str], width: int, check: Check | None = None) -> t
         kept.pop()
     if len(kept) == width:
         return tuple(kept), None
+    empty_inside = [index for index, cell in enumerate(kept) if is_blank(cell)]
+    if len(kept) > width and len(empty_inside) == len(kept) - width:
+        # a value cell merged across two grid columns leaves an empty slot behind it
+        return tuple(cell for cell in kept if not is_blank(cell)), None
     if len(kept) < width:
         note = f"{len(kept)} value cells where {width} are expected; the last {width - len(kept)} read as not given"
         return tuple(kept) + ("",) * (width - len(kept)), note
