@@ -129,3 +129,14 @@ def report_document(
 @pytest.fixture
 def make_report() -> Callable[..., Document]:
     return report_document
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    # per-format figures of the labelled corpus, left by tests/test_corpus_accuracy.py when it ran
+    import sys
+
+    lines = getattr(sys.modules.get("tests.test_corpus_accuracy"), "SUMMARY", ())
+    if lines:
+        terminalreporter.write_sep("-", lines[0])
+        for line in lines[1:]:
+            terminalreporter.write_line(line)

@@ -462,3 +462,14 @@ def assert_reads_every_key(tables, template):
     for key, value in values_by_key(tables).items():
         assert value.value == expected[key], key
     assert tables.warnings == ()
+
+
+def grid_from_rows(rows) -> Grid:
+    """A simulated portal's grid (``simportal.tables``: rows of spanned cells) as a positioned ``Grid``,
+    so that reports with any numbers render through ``to_text`` and ``to_cell_lines`` too."""
+    from simportal.tables import column_count, place
+
+    grid = Grid(width=column_count(rows), height=len(rows))
+    for row, column, cell in place(rows):
+        grid.add(column, cell.text, rowspan=cell.rowspan, colspan=cell.colspan, row=row)
+    return grid

@@ -1,0 +1,1 @@
+"""The labelled extraction corpus: one folder per case; build.py writes them."""
