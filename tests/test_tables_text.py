@@ -87,6 +87,20 @@ def test_label_continued_on_a_line_without_numbers():
     assert tables.warnings == ()
 
 
+def test_label_whose_end_wraps_below_its_numbers():
+    # PDF exporters wrap a long label inside its cell; the tail lands on a line of its own
+    row = "\t\t2.没有现成信息需要另行制作\t0\t0\t0\t0\t0\t0\t0"
+    text = v2021_text()
+    assert row in text
+    text = text.replace(row, "\t\t2.没有现成信息需要\t0\t0\t3\t0\t0\t0\t3\n\t\t另行制作")
+    tables = tables_from_text(text)
+    values = rf.values_by_key(tables)
+    assert values[("requests", "unable_needs_creation", "research")].value == 3
+    assert values[("requests", "unable_needs_creation", "total")].value == 3
+    assert values[("requests", "unable_unclear", "total")].value == 0
+    assert tables.warnings == ()
+
+
 def test_labels_split_by_spaces_and_word_artefacts():
     text = (
         v2021_text()

@@ -44,6 +44,18 @@ class _Pending:
     blank_cells: int
 
 
+@dataclass(frozen=True, slots=True)
+class _Unmatched:
+    """A row of values whose label was not recognised; the next line may finish the label."""
+
+    table: str
+    label_cells: Row
+    value_cells: Row
+
+
+_ROW_KEY = {"proactive": labels.proactive_row, "requests": labels.request_row}
+
+
 def split_row(cells: Row) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(label cells, value cells): the values are the cells after the last label cell."""
     last_label = max((index for index, cell in enumerate(cells) if not is_value(cell)), default=-1)
@@ -82,6 +94,7 @@ class _Walker:
         self.request_columns: tuple[str, ...] | None = None
         self.requests_started = False
         self.pending: _Pending | None = None
+        self.unmatched: _Unmatched | None = None
         self.found: list[_Found] = []
         self.evidence: list[str] = []
         self.warnings: list[str] = []
@@ -129,6 +142,7 @@ class _Walker:
         return True
 
     def _enter(self, table: str | None) -> None:
+        self._warn_unmatched()
         self._flush_pending()
         if table == "requests" or self.table == "requests":
             self.request_headers, self.request_columns, self.requests_started = [], None, False
@@ -181,6 +195,9 @@ class _Walker:
         return tuple((key, column) for column in self.request_columns)
 
     def _data_row(self, table: str, key: str | None, label_cells: Row, value_cells: Row, has_values: bool) -> None:
+        if self.unmatched is not None and self._finish_label(table, label_cells, has_values):
+            return
+        self._warn_unmatched()
         if key is not None:
             self._flush_pending()
             keys = self._row_keys(table, key)
@@ -194,8 +211,26 @@ class _Walker:
             pending, self.pending = self.pending, None
             self._record(_Found(table=table, name=pending.key, keys=pending.keys, cells=tuple(value_cells)))
         elif has_values:
-            shown = "".join(labels.normalize_label(cell) for cell in label_cells) or "(no label)"
-            self.warnings.append(f"{table}: row label not recognised: {shown[:60]!r}")
+            self.unmatched = _Unmatched(table=table, label_cells=label_cells, value_cells=value_cells)
+
+    def _finish_label(self, table: str, label_cells: Row, has_values: bool) -> bool:
+        """A label wrapped onto a line of its own ("2.没有现成信息需要" / "另行制作") completes the row above."""
+        held = self.unmatched
+        if has_values or not label_cells or held.table != table:
+            return False
+        key = _ROW_KEY[table]((*held.label_cells, *label_cells))
+        if key is None:
+            return False
+        self.unmatched = None
+        self._flush_pending()
+        self._record(_Found(table=table, name=key, keys=self._row_keys(table, key), cells=tuple(held.value_cells)))
+        return True
+
+    def _warn_unmatched(self) -> None:
+        held, self.unmatched = self.unmatched, None
+        if held is not None:
+            shown = "".join(labels.normalize_label(cell) for cell in held.label_cells) or "(no label)"
+            self.warnings.append(f"{held.table}: row label not recognised: {shown[:60]!r}")
 
     def _looks_like_page_number(self, value_cells: Row) -> bool:
         """A lone number between rows (a PDF page number) unless a one-column row waits for it."""
@@ -236,6 +271,7 @@ class _Walker:
     # -- result -------------------------------------------------------------
 
     def result(self) -> Tables:
+        self._warn_unmatched()
         self._flush_pending()
         tables_present = {found.table for found in self.found if found.has_values}
         if not tables_present:
