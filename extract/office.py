@@ -6,7 +6,7 @@ import io
 import logging
 
 import docx
-import pdfplumber
+import pypdfium2
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
@@ -55,12 +55,25 @@ def _table_lines(table: Table) -> list[str]:
 
 def pdf_text(content: bytes) -> tuple[str, int]:
     """The text layer of every page, and the number of pages."""
+    # pdfium reads a text layer about twenty times faster than pdfminer; the tables still
+    # come from pdfplumber, which places every character
     try:
-        with pdfplumber.open(io.BytesIO(content)) as pdf:
-            pages = [page.extract_text() or "" for page in pdf.pages]
-    # pdfminer raises many exception types (PSEOF, PDFSyntaxError, KeyError, ...) on damaged files
-    except Exception as error:  # noqa: BLE001
+        document = pypdfium2.PdfDocument(content)
+        try:
+            pages = [_page_text(page) for page in document]
+        finally:
+            document.close()
+    except Exception as error:  # noqa: BLE001  (pdfium raises PdfiumError, and others on damaged files)
         raise ExtractionError(f"PDF cannot be read ({type(error).__name__}: {error})") from error
     if not pages:
         raise ExtractionError("PDF has no readable pages (truncated or damaged file)")
     return "\n".join(pages), len(pages)
+
+
+def _page_text(page) -> str:
+    textpage = page.get_textpage()
+    try:
+        return textpage.get_text_range().replace("\r\n", "\n").replace("\r", "\n")
+    finally:
+        textpage.close()
+        page.close()
