@@ -145,7 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     checks.add_argument("--body", metavar="NAME", help="only bodies whose name contains NAME")
     checks.add_argument("--all", action="store_true", help="also list passed and not assessable checks")
 
-    parse = command("parse", "Extract one local file (HTML, DOCX, PDF or text) and print it as JSON.", cmd_parse)
+    parse = command("parse", "Extract one local file (HTML, DOCX, DOC/WPS, XLSX/XLS, PDF or text) and print it as JSON.", cmd_parse)
     parse.add_argument("file", type=Path)
 
     demo = command("demo", "Serve the bundled simulated county portal on 127.0.0.1 and crawl it.", cmd_demo)
@@ -232,11 +232,7 @@ def cmd_export(args) -> int:
         rows = report_values(session, PARSER_VERSION)
         checks = all_checks(session, PARSER_VERSION) if args.checks_out else []
     engine.dispose()
-    if args.out == "-":
-        count = export_rows(rows, sys.stdout, args.format)
-    else:
-        with open(args.out, "w", encoding="utf-8", newline="") as out:
-            count = export_rows(rows, out, args.format)
+    count = _write(args.out, lambda out: export_rows(rows, out, args.format))
     reports = len({row.report_id for row in rows})
     print(f"exported {count} numbers of {reports} reports to {args.out}", file=sys.stderr)
     if args.checks_out:
