@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .models import Capture, CheckResult, ExtractedValue, Extraction
+from .queries import chunks
 
 record = dataclass(frozen=True, slots=True, kw_only=True)
 
@@ -144,7 +145,7 @@ def _value_changes(
     changed: Counter[str] = Counter()
     added: Counter[str] = Counter()
     removed: Counter[str] = Counter()
-    for chunk in _chunks(pairs):
+    for chunk in chunks(pairs, _CHUNK):
         values = _values(session, _flatten(chunk))
         for before_id, now_id in chunk:
             before, now = values.get(before_id, {}), values.get(now_id, {})
@@ -179,7 +180,7 @@ def _check_changes(
 ) -> tuple[Counter[str], Counter[str]]:
     now_pass: Counter[str] = Counter()
     now_fail: Counter[str] = Counter()
-    for chunk in _chunks(pairs):
+    for chunk in chunks(pairs, _CHUNK):
         statuses = _check_statuses(session, _flatten(chunk))
         for before_id, now_id in chunk:
             before, now = statuses.get(before_id, {}), statuses.get(now_id, {})
@@ -211,11 +212,6 @@ def _captures(session: Session, capture_ids: list[int]) -> Captures:
 
 def _largest_first(counts: Counter[str]) -> tuple[tuple[str, int], ...]:
     return tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
-
-
-def _chunks(items: list, size: int = _CHUNK) -> Iterator[list]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def _flatten(pairs: Iterable[tuple[int, int]]) -> list[int]:

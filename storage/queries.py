@@ -151,7 +151,7 @@ def report_checks(session: Session, parser_version: str) -> list[ReportCheck]:
     reports = _reports(session, parser_version)
     wanted = sorted({r.source.extraction_id for r in reports if r.source.extraction_id is not None})
     found: dict[int, list[CheckResult]] = defaultdict(list)
-    for chunk in _chunks(wanted, _CHUNK):
+    for chunk in chunks(wanted, _CHUNK):
         query = select(CheckResult).where(CheckResult.extraction_id.in_(chunk)).order_by(CheckResult.id)
         for check in session.scalars(query):
             found[check.extraction_id].append(check)
@@ -348,7 +348,7 @@ def _values_by_extraction(
 ) -> dict[int, list[ExtractedValue]]:
     wanted = sorted({i for i in extraction_ids if i is not None})
     found: dict[int, list[ExtractedValue]] = defaultdict(list)
-    for chunk in _chunks(wanted, _CHUNK):
+    for chunk in chunks(wanted, _CHUNK):
         query = (
             select(ExtractedValue)
             .where(ExtractedValue.extraction_id.in_(chunk))
@@ -359,7 +359,8 @@ def _values_by_extraction(
     return found
 
 
-def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
+def chunks(items: list, size: int) -> Iterator[list]:
+    """``items`` in slices of ``size``: an IN list per query stays within every database's limits."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
