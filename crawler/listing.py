@@ -10,9 +10,9 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-from lxml import html as lxml_html
-
+from extract.errors import ExtractionError
 from extract.html import is_attachment_href as is_attachment
+from extract.html import parse_html
 
 # TRS WCM writes the page count into a script: createPageHTML(5, 0, "index", "html")
 # (some builds put a container id first: createPageHTML('page_div', 5, 0, 'index', 'html')).
@@ -141,6 +141,6 @@ def _absolute(base: str, href: str) -> str:
 
 def _parse(html: str):
     try:
-        return lxml_html.fromstring(html)
-    except (ValueError, lxml_html.etree.ParserError):
+        return parse_html(html)
+    except ExtractionError:
         return None
