@@ -19,6 +19,10 @@ COLUMNS = (
     "row",
     "column",
     "value",
+    "value_source",
+    "confidence",
+    "unit",
+    "raw",
     "sha256",
     "parser_version",
 )

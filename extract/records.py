@@ -23,6 +23,9 @@ class Value:
     column: str
     value: Decimal | None
     raw: str = ""
+    source: str = "published"  # "published": printed text; "ocr": read from an image
+    confidence: float | None = None  # OCR's confidence in the cell, 0-1; None for printed text
+    unit: str | None = None  # the unit printed in the cell ("元"), when it prints one
 
 
 @record

@@ -150,7 +150,14 @@ def record_extraction(session: Session, capture_id: int, document: ExtractedDocu
         text=document.text,
         values=[
             ExtractedValue(
-                table_name=v.table, row_key=v.row, column_key=v.column, value=v.value, raw=v.raw
+                table_name=v.table,
+                row_key=v.row,
+                column_key=v.column,
+                value=v.value,
+                raw=v.raw,
+                value_source=v.source,
+                confidence=v.confidence,
+                unit=v.unit,
             )
             for v in document.values
         ],

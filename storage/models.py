@@ -11,6 +11,7 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -188,6 +189,10 @@ class ExtractedValue(Base):
     column_key: Mapped[str] = mapped_column(String(64))
     value: Mapped[Decimal | None]
     raw: Mapped[str | None] = mapped_column(Text)
+    # How the number was read: "published" (the document's text) or "ocr" (an image).
+    value_source: Mapped[str] = mapped_column(String(16), default="published", server_default="published")
+    confidence: Mapped[float | None] = mapped_column(Float)
+    unit: Mapped[str | None] = mapped_column(String(16))
 
     extraction: Mapped[Extraction] = relationship(back_populates="values", lazy="raise")
 

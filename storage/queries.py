@@ -33,6 +33,9 @@ class ReportValue:
     column: str
     value: Decimal | None
     raw: str | None
+    value_source: str = "published"  # "published" | "ocr"
+    confidence: float | None = None
+    unit: str | None = None
 
 
 @record
@@ -381,4 +384,7 @@ def _report_value(report: _Report, value: ExtractedValue, parser_version: str, r
         column=value.column_key,
         value=value.value,
         raw=value.raw,
+        value_source=value.value_source,
+        confidence=value.confidence,
+        unit=value.unit,
     )

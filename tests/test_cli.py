@@ -8,7 +8,7 @@ from disclosure.cli import build_parser, main
 
 from .cli_runner import run_cli
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parent / "seeds"
 SEED_IDENTITIES = {
     "000_88f21ce372e9fb84.txt": ("十四道沟镇人民政府", 2021, "v2019"),
     "001_a9373f51bed65c11.txt": ("丹朱镇人民政府", 2020, "v2019"),

@@ -16,7 +16,7 @@ from reportlab.pdfgen import canvas
 
 from extract import PARSER_VERSION, ExtractionError, extract_document
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parent / "seeds"
 PAGES = Path(__file__).parent / "pages"
 URL = "http://www.xunwu.gov.cn/xwxxgk/lcz/gzbg/202201/t20220120_1234567.html"
 FETCHED = datetime(2024, 3, 1, 8, 0, tzinfo=UTC)

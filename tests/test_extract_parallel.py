@@ -22,7 +22,7 @@ from .cli_runner import run_cli
 from .report_fixtures import report_blocks, to_docx, to_html, to_pdf, to_text
 from .test_extraction_runner import store
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parent / "seeds"
 BASE = "http://127.0.0.1:1/gknb/"
 
 

@@ -13,7 +13,7 @@ from storage.db import session_scope
 from storage.models import Extraction
 from storage.queries import extraction_summary, failures, report_values
 
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "003_e0ddddd15fe580f0.txt"
+SEED = Path(__file__).resolve().parent / "seeds" / "003_e0ddddd15fe580f0.txt"
 FETCHED = datetime(2024, 3, 1, tzinfo=UTC)
 
 

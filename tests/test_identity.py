@@ -8,7 +8,7 @@ import pytest
 
 from extract.identity import body_in_title, clean_text, full_name, identify, prose_year, signature, title_from_text
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parent / "seeds"
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from extract.prose import chinese_number, overall_section, stated_counts
 from extract.records import Value
 from simportal import build_site
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parent / "seeds"
 SIMPORTAL = "http://127.0.0.1:8765"
 
 

@@ -23,7 +23,7 @@ from storage.queries import failures, report_values
 
 from .report_fixtures import report_blocks, to_html
 
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "003_e0ddddd15fe580f0.txt"
+SEED = Path(__file__).resolve().parent / "seeds" / "003_e0ddddd15fe580f0.txt"
 FETCHED = datetime(2024, 3, 1, tzinfo=UTC)
 BASE = "http://127.0.0.1:1/gknb/"
 GUIDE = "<html><body><h1>政府信息公开指南</h1><p>指南正文</p></body></html>".encode()

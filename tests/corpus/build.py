@@ -50,7 +50,7 @@ from simportal.tables import Grid, appeals_grid, column_count, place, proactive_
 from tests import report_fixtures as rf
 
 CORPUS = Path(__file__).resolve().parent
-SEEDS = CORPUS.parents[2] / "shared" / "seeds"
+SEEDS = CORPUS.parent / "seeds"
 SEED = "disclosure-corpus-1"
 
 Key = tuple[str, str, str]
@@ -667,7 +667,7 @@ def seed_case(file_name: str, body: str, year: int, template: str, features: tup
     label = _label(file=file_name, url=f"file:///seeds/{file_name}", content_type="text/plain",
                    fetched_at=datetime(2024, 3, 1, 8, 0, tzinfo=UTC), format="text", is_annual_report=True,
                    body=body, year=year, template=template, values=values,
-                   features=("text", template, "seed", *features), note="a real report (shared/seeds)")
+                   features=("text", template, "seed", *features), note="a real report (tests/seeds)")
     return Case(name=f"seed-{file_name[:3]}", file=file_name, content=lambda: (SEEDS / file_name).read_bytes(),
                 label=label)
 

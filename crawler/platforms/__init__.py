@@ -1,0 +1,87 @@
+"""Portal platforms: how one kind of portal lists its documents and links their files.
+
+Each platform is one module in this package with one ``Platform`` subclass; the spider
+knows none of them by name. Adapters take plain data (a URL and the decoded text of a
+response) and return plain data, so they are tested on saved pages without Scrapy:
+
+- ``matches(url, text)``: whether a column's first list page is of this platform;
+- ``read_list(url, text)``: the items a list page (HTML page, data proxy answer or JSON
+  API answer) shows, the further list pages it leads to, and how many items the column
+  announces when the page says so;
+- ``attachments(url, text)``: the files an item's detail page links.
+
+``detect`` picks the first platform that matches, ``generic`` last; the registry may name
+one instead (``platform = "hanweb"``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+record = dataclass(frozen=True, slots=True, kw_only=True)
+
+
+@record
+class ListedItem:
+    """One document a list shows: a detail page, or a file linked from the list itself."""
+
+    url: str
+    title: str = ""  # the full title (a list's ``title`` attribute when the text is cut)
+    date: str | None = None  # ISO date the list gives, if any
+
+
+@record
+class ListRequest:
+    """A further list page: a plain URL, or a data-proxy / API call."""
+
+    url: str
+    method: str = "GET"
+    form: tuple[tuple[str, str], ...] = ()  # form fields of a POST
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+@record
+class ListPage:
+    items: tuple[ListedItem, ...] = ()
+    more: tuple[ListRequest, ...] = ()
+    # How many items the column says it has (TRS recordCount, a proxy's totalRecord,
+    # an API's total), to tell a complete crawl of the column from an incomplete one.
+    announced_total: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Platform:
+    """Base of every adapter; subclasses override what differs."""
+
+    name: str = field(default="generic")
+
+    def matches(self, url: str, text: str) -> bool:
+        raise NotImplementedError
+
+    def read_list(self, url: str, text: str) -> ListPage:
+        raise NotImplementedError
+
+    def attachments(self, url: str, text: str) -> tuple[ListedItem, ...]:
+        raise NotImplementedError
+
+
+def all_platforms() -> tuple[Platform, ...]:
+    """Every adapter, in detection order: specific platforms first, generic last."""
+    from . import generic, gkmlpt, hanweb, trs
+
+    return (hanweb.PLATFORM, gkmlpt.PLATFORM, trs.PLATFORM, generic.PLATFORM)
+
+
+def by_name(name: str) -> Platform:
+    for platform in all_platforms():
+        if platform.name == name:
+            return platform
+    known = ", ".join(p.name for p in all_platforms())
+    raise KeyError(f"unknown platform {name!r} (known: {known})")
+
+
+def detect(url: str, text: str) -> Platform:
+    for platform in all_platforms():
+        if platform.matches(url, text):
+            return platform
+    return all_platforms()[-1]
