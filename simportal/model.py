@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -23,6 +23,25 @@ class Resource:
 
 
 @record
+class Request:
+    """What a dynamic route sees of a request: a data proxy's form, an API's query."""
+
+    method: str
+    path: str
+    query: Mapping[str, tuple[str, ...]]
+    form: Mapping[str, tuple[str, ...]]
+    headers: Mapping[str, str]  # names in lower case
+
+    def param(self, name: str, default: str | None = None) -> str | None:
+        """A query or form field's first value (form fields win, as in a JSP)."""
+        values = self.form.get(name) or self.query.get(name)
+        return values[0] if values else default
+
+
+Route = Callable[[Request], Resource]
+
+
+@record
 class ExpectedReport:
     page_path: str
     body: str
@@ -40,6 +59,8 @@ class Site:
     expected: tuple[ExpectedReport, ...]
     non_reports: tuple[str, ...]
     dead_links: tuple[str, ...]
+    # Paths answered by code (data proxies, JSON APIs, redirecting downloads), GET and POST.
+    routes: Mapping[str, Route] = field(default_factory=dict)
 
 
 @record

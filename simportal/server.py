@@ -5,9 +5,9 @@ from __future__ import annotations
 import ipaddress
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
-from .model import Resource, Site
+from .model import Request, Resource, Site
 
 _NOT_FOUND = Resource(
     body=("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>404 Not Found</title></head>"
@@ -17,15 +17,32 @@ _NOT_FOUND = Resource(
 )
 
 
-def lookup(site: Site, raw_path: str) -> Resource:
+def lookup(site: Site, raw_path: str, request: Request | None = None) -> Resource:
     path = unquote(urlsplit(raw_path).path) or "/"
+    route = site.routes.get(path)
+    if route is not None:
+        return route(request or _request("GET", raw_path, {}, b""))
     resource = site.pages.get(path)
     if resource is None and path.endswith("/"):
         resource = site.pages.get(path + "index.html")
     return resource or _NOT_FOUND
 
 
-def _handler_for(site: Site) -> type[BaseHTTPRequestHandler]:
+def _request(method: str, raw_path: str, headers: dict[str, str], body: bytes) -> Request:
+    parts = urlsplit(raw_path)
+    form = {}
+    if method == "POST" and "form-urlencoded" in headers.get("content-type", "form-urlencoded"):
+        form = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
+    return Request(
+        method=method,
+        path=unquote(parts.path) or "/",
+        query={k: tuple(v) for k, v in parse_qs(parts.query, keep_blank_values=True).items()},
+        form={k: tuple(v) for k, v in form.items()},
+        headers=headers,
+    )
+
+
+def _handler_for(server: PortalServer) -> type[BaseHTTPRequestHandler]:
     class PortalHandler(BaseHTTPRequestHandler):
         server_version = "TRS WCM"
         sys_version = ""
@@ -36,8 +53,16 @@ def _handler_for(site: Site) -> type[BaseHTTPRequestHandler]:
         def do_HEAD(self) -> None:  # noqa: N802
             self._respond(include_body=False)
 
+        def do_POST(self) -> None:  # noqa: N802
+            self._respond(include_body=True)
+
         def _respond(self, *, include_body: bool) -> None:
-            resource = lookup(site, self.path)
+            headers = {name.lower(): value for name, value in self.headers.items()}
+            length = int(headers.get("content-length") or 0)
+            body = self.rfile.read(min(length, 1 << 20)) if length > 0 else b""
+            request = _request(self.command, self.path, headers, body)
+            # read the site on every request: a test may swap it between two crawls
+            resource = lookup(server.site, self.path, request)
             self.send_response(resource.status)
             self.send_header("Content-Type", resource.content_type)
             self.send_header("Content-Length", str(len(resource.body)))
@@ -59,8 +84,8 @@ class PortalServer:
     def __init__(self, site: Site, host: str = "127.0.0.1", port: int = 0) -> None:
         if not ipaddress.ip_address(host).is_loopback:
             raise ValueError(f"the simulated portal serves on loopback only, not {host}")
-        self.site = site
-        self._httpd = ThreadingHTTPServer((host, port), _handler_for(site))
+        self.site = site  # may be replaced while serving: the portal changes between crawls
+        self._httpd = ThreadingHTTPServer((host, port), _handler_for(self))
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
         bound_host, bound_port = self._httpd.server_address[:2]

@@ -23,6 +23,10 @@ class Row:
     source_reason: str = "page carries the tables"
     sha256: str = "ab" * 32
     parser_version: str = "1"
+    value_source: str = "published"
+    confidence: float | None = None
+    unit: str | None = None
+    raw: str = ""
 
 
 ROWS = [
