@@ -61,6 +61,8 @@ class Site:
     dead_links: tuple[str, ...]
     # Paths answered by code (data proxies, JSON APIs, redirecting downloads), GET and POST.
     routes: Mapping[str, Route] = field(default_factory=dict)
+    # The column's first page under column_path ("index" for a gkmlpt script app).
+    start_page: str = "index.html"
 
 
 @record

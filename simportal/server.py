@@ -92,7 +92,7 @@ class PortalServer:
         self.host = str(bound_host)
         self.port = int(bound_port)
         self.url = f"http://{self.host}:{self.port}"
-        self.start_url = self.url + site.column_path + "index.html"
+        self.start_url = self.url + site.column_path + site.start_page
 
     def start(self) -> PortalServer:
         if self._thread is None:

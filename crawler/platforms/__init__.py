@@ -28,6 +28,9 @@ class ListedItem:
     url: str
     title: str = ""  # the full title (a list's ``title`` attribute when the text is cut)
     date: str | None = None  # ISO date the list gives, if any
+    # The detail page a file belongs to, when a list (a JSON API) names an item's files
+    # itself: the file is archived as that page's attachment.
+    parent_url: str | None = None
 
 
 @record
