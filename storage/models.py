@@ -238,3 +238,72 @@ class ArchiveCheck(Base):
     cells: Mapped[list[Any] | None] = mapped_column(JSON)
     difference: Mapped[Decimal | None]
     checked_at: Mapped[datetime]
+
+
+class CrawlRun(Base):
+    """One crawl of some portal columns, then extraction and the cross-report checks.
+
+    A run still ``running`` whose process is gone (or whose heartbeat stopped) is marked
+    ``interrupted`` by the next run that looks.
+    """
+
+    __tablename__ = "crawl_runs"
+    __table_args__ = (
+        CheckConstraint("status IN ('running', 'finished', 'failed', 'interrupted')", name="status"),
+        CheckConstraint("trigger IN ('cli', 'schedule')", name="trigger"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    heartbeat_at: Mapped[datetime]
+    trigger: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    # The extraction that followed the crawl: {"parser_version", "captures", "reports", ...}
+    extraction: Mapped[dict[str, Any] | None]
+
+    portals: Mapped[list[CrawlRunPortal]] = relationship(
+        back_populates="run", lazy="raise", passive_deletes=True, order_by="CrawlRunPortal.id"
+    )
+
+
+class CrawlRunPortal(Base):
+    """What one run did on one portal, and why each of its columns ended."""
+
+    __tablename__ = "crawl_run_portals"
+    __table_args__ = (UniqueConstraint("run_id", "portal"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_runs.id", ondelete="CASCADE"), index=True)
+    portal: Mapped[str] = mapped_column(String(200), index=True)
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+    not_modified: Mapped[int] = mapped_column(Integer, default=0)  # 304: seen unchanged
+    responses: Mapped[int] = mapped_column(Integer, default=0)  # responses archived
+    new_documents: Mapped[int] = mapped_column(Integer, default=0)
+    changed_documents: Mapped[int] = mapped_column(Integer, default=0)
+    withdrawn_documents: Mapped[int] = mapped_column(Integer, default=0)
+    new_reports: Mapped[int] = mapped_column(Integer, default=0)
+    http_errors: Mapped[int] = mapped_column(Integer, default=0)
+    failed_fetches: Mapped[int] = mapped_column(Integer, default=0)
+    refused: Mapped[int] = mapped_column(Integer, default=0)
+    # One entry per column: {"column_url", "ended", "detail", "list_pages", "items_listed", ...}
+    outcomes: Mapped[list[Any] | None] = mapped_column(JSON)
+    # What looked wrong after the run: [{"problem": "block page", "detail": "..."}]
+    health: Mapped[list[Any] | None] = mapped_column(JSON)
+
+    run: Mapped[CrawlRun] = relationship(back_populates="portals", lazy="raise")
+
+
+class RunLock(Base):
+    """A named lock held by one process at a time; expired or held by a dead process, it is taken over."""
+
+    __tablename__ = "run_locks"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder_host: Mapped[str] = mapped_column(String(255))
+    holder_pid: Mapped[int] = mapped_column(Integer)
+    acquired_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
