@@ -25,6 +25,9 @@ class StoredCapture:
     document_id: int
     sha256: str
     is_new_version: bool
+    is_new_document: bool = False  # the document's first capture
+    withdrawn: bool = False  # this answer (404/410) withdrew a document that was published
+    reinstated: bool = False  # this answer brought a withdrawn document back
 
 
 @record
@@ -53,6 +56,7 @@ def store_capture(
     portal: str | None = None,
     parent_url: str | None = None,
     link_text: str | None = None,
+    role: str | None = None,
 ) -> StoredCapture:
     """Archive one response.
 
@@ -61,19 +65,29 @@ def store_capture(
     anything else starts a new row. An observation already inside a row's time span is
     taken as a repeat of one already recorded, so storing the same response twice changes
     nothing.
+
+    A 404/410 from a document that answered 2xx before withdraws it (``withdrawn_at``, the
+    first time it was missed); a later 2xx clears that, and the error captures stay as the
+    record of the episode.
     """
     if fetched_at.tzinfo is None:
         raise ValueError(f"fetched_at must be timezone-aware, got {fetched_at!r}")
     sha256 = _store_blob(session, body)
-    parent_id = _document(session, parent_url, fetched_at, portal=portal).id if parent_url else None
-    document = _document(
-        session, url, fetched_at, portal=portal, parent_id=parent_id, link_text=link_text
+    document = ensure_document(
+        session, url, fetched_at, portal=portal, parent_url=parent_url, link_text=link_text, role=role
     )
+    withdrawn, reinstated = _availability(session, document, status, fetched_at)
     capture = _matching_capture(session, document.id, sha256, status, fetched_at)
     if capture is not None:
         return StoredCapture(
-            capture_id=capture.id, document_id=document.id, sha256=sha256, is_new_version=False
+            capture_id=capture.id,
+            document_id=document.id,
+            sha256=sha256,
+            is_new_version=False,
+            withdrawn=withdrawn,
+            reinstated=reinstated,
         )
+    is_new_document = not session.scalar(select(exists().where(Capture.document_id == document.id)))
     capture = Capture(
         document_id=document.id,
         blob_sha256=sha256,
@@ -90,7 +104,54 @@ def store_capture(
     session.add(capture)
     session.flush()
     return StoredCapture(
-        capture_id=capture.id, document_id=document.id, sha256=sha256, is_new_version=True
+        capture_id=capture.id,
+        document_id=document.id,
+        sha256=sha256,
+        is_new_version=True,
+        is_new_document=is_new_document,
+        withdrawn=withdrawn,
+        reinstated=reinstated,
+    )
+
+
+def record_not_modified(session: Session, capture_id: int, seen_at: datetime) -> StoredCapture:
+    """A conditional request answered 304: the capture was seen again, unchanged, at ``seen_at``."""
+    if seen_at.tzinfo is None:
+        raise ValueError(f"seen_at must be timezone-aware, got {seen_at!r}")
+    capture = session.get(Capture, capture_id)
+    if capture is None:
+        raise KeyError(f"no capture with id {capture_id}")
+    if seen_at > capture.last_seen_at:
+        capture.last_seen_at = seen_at
+        capture.times_seen += 1
+    document = session.get(Document, capture.document_id)
+    reinstated = document.withdrawn_at is not None and 200 <= capture.status < 300
+    if reinstated:
+        document.withdrawn_at = None
+    session.flush()
+    return StoredCapture(
+        capture_id=capture.id,
+        document_id=capture.document_id,
+        sha256=capture.blob_sha256,
+        is_new_version=False,
+        reinstated=reinstated,
+    )
+
+
+def ensure_document(
+    session: Session,
+    url: str,
+    seen_at: datetime,
+    *,
+    portal: str | None = None,
+    parent_url: str | None = None,
+    link_text: str | None = None,
+    role: str | None = None,
+) -> Document:
+    """The document of ``url`` (created if new), its gaps filled from this sighting."""
+    parent_id = _document(session, parent_url, seen_at, portal=portal).id if parent_url else None
+    return _document(
+        session, url, seen_at, portal=portal, parent_id=parent_id, link_text=link_text, role=role
     )
 
 
@@ -222,6 +283,7 @@ def _document(
     portal: str | None = None,
     parent_id: int | None = None,
     link_text: str | None = None,
+    role: str | None = None,
 ) -> Document:
     document = session.scalar(select(Document).where(Document.url == url))
     if document is None:
@@ -236,8 +298,37 @@ def _document(
         document.parent_document_id = parent_id
     if not document.link_text:
         document.link_text = link_text
+    if document.role is None:
+        document.role = role
     session.flush()
     return document
+
+
+_GONE = (404, 410)
+
+
+def _availability(
+    session: Session, document: Document, status: int, fetched_at: datetime
+) -> tuple[bool, bool]:
+    """Update ``withdrawn_at`` for an answer; say whether it withdrew or reinstated the document."""
+    if status in _GONE and document.withdrawn_at is None:
+        published_before = session.scalar(
+            select(
+                exists().where(
+                    Capture.document_id == document.id,
+                    Capture.status >= 200,
+                    Capture.status < 300,
+                    Capture.fetched_at < fetched_at,
+                )
+            )
+        )
+        if published_before:
+            document.withdrawn_at = fetched_at
+            return True, False
+    elif 200 <= status < 300 and document.withdrawn_at is not None and fetched_at >= document.withdrawn_at:
+        document.withdrawn_at = None
+        return False, True
+    return False, False
 
 
 def _matching_capture(

@@ -108,9 +108,24 @@ class Document(Base):
     parent_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
     link_text: Mapped[str | None] = mapped_column(Text)
     first_seen_at: Mapped[datetime]
+    # How the crawler reached it: "list" | "item" | "attachment"; the next run asks again the same way.
+    role: Mapped[str | None] = mapped_column(String(16))
+    # When it first answered 404/410 after having been published; NULL while it answers.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(index=True)
 
     parent: Mapped[Document | None] = relationship(remote_side=[id], lazy="raise")
     captures: Mapped[list[Capture]] = relationship(back_populates="document", lazy="raise")
+
+
+class FetchFailure(Base):
+    """A request that got no HTTP answer (DNS, refused, timeout, over-size): retried next run."""
+
+    __tablename__ = "fetch_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    failed_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class Capture(Base):

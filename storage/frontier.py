@@ -1,0 +1,157 @@
+"""What the crawler knows of a portal between runs: its documents with their latest answer,
+the requests that got no answer, and the documents withdrawn.
+
+The archive is the crawl's frontier: every document it holds is asked for again on the next
+run (conditionally, from its latest capture), so a killed or failed run loses nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from .archive import ensure_document
+from .models import Capture, Document, FetchFailure
+
+record = dataclass(frozen=True, slots=True, kw_only=True)
+
+
+@record
+class KnownDocument:
+    url: str
+    role: str | None  # "list" | "item" | "attachment"; None when stored before roles were kept
+    parent_url: str | None
+    withdrawn_at: datetime | None
+    # The latest capture; all None when every request so far got no answer.
+    capture_id: int | None = None
+    status: int | None = None
+    sha256: str | None = None
+    content_type: str | None = None
+    headers: Mapping[str, list[str]] | None = None
+    last_seen_at: datetime | None = None
+
+
+@record
+class FetchFailureRow:
+    url: str
+    portal: str | None
+    role: str | None
+    reason: str
+    failed_at: datetime
+    failures: int  # failed requests since the document last answered
+
+
+def known_documents(session: Session, portal: str) -> list[KnownDocument]:
+    """Every document of ``portal``, with its latest capture when it has one, in URL order."""
+    parent = aliased(Document)
+    newer = aliased(Capture)
+    latest = ~(
+        select(newer.id)
+        .where(
+            newer.document_id == Capture.document_id,
+            or_(
+                newer.fetched_at > Capture.fetched_at,
+                and_(newer.fetched_at == Capture.fetched_at, newer.id > Capture.id),
+            ),
+        )
+        .exists()
+    )
+    query = (
+        select(Document, parent.url, Capture)
+        .outerjoin(parent, parent.id == Document.parent_document_id)
+        .outerjoin(Capture, and_(Capture.document_id == Document.id, latest))
+        .where(Document.portal == portal)
+        .order_by(Document.url)
+    )
+    known = []
+    for document, parent_url, capture in session.execute(query):
+        latest_fields = {}
+        if capture is not None:
+            latest_fields = dict(
+                capture_id=capture.id,
+                status=capture.status,
+                sha256=capture.blob_sha256,
+                content_type=capture.content_type,
+                headers=capture.headers,
+                last_seen_at=capture.last_seen_at,
+            )
+        known.append(
+            KnownDocument(
+                url=document.url,
+                role=document.role,
+                parent_url=parent_url,
+                withdrawn_at=document.withdrawn_at,
+                **latest_fields,
+            )
+        )
+    return known
+
+
+def record_fetch_failure(
+    session: Session,
+    *,
+    url: str,
+    reason: str,
+    failed_at: datetime,
+    portal: str | None = None,
+    role: str | None = None,
+    parent_url: str | None = None,
+) -> int:
+    """Record that a request got no HTTP answer; the URL becomes a known document of the portal."""
+    document = ensure_document(session, url, failed_at, portal=portal, parent_url=parent_url, role=role)
+    failure = FetchFailure(document_id=document.id, reason=reason[:2000], failed_at=failed_at)
+    session.add(failure)
+    session.flush()
+    return failure.id
+
+
+def recent_fetch_failures(session: Session, portal: str | None = None) -> list[FetchFailureRow]:
+    """Documents whose latest request got no answer: the last reason, and how many failures
+    since the document last answered. Newest failure first."""
+    answered = (
+        select(func.max(Capture.last_seen_at))
+        .where(Capture.document_id == FetchFailure.document_id)
+        .scalar_subquery()
+    )
+    query = (
+        select(
+            Document.url,
+            Document.portal,
+            Document.role,
+            FetchFailure.reason,
+            FetchFailure.failed_at,
+        )
+        .join(Document, Document.id == FetchFailure.document_id)
+        .where(or_(answered.is_(None), FetchFailure.failed_at > answered))
+        .order_by(Document.url, FetchFailure.failed_at)
+    )
+    if portal is not None:
+        query = query.where(Document.portal == portal)
+    latest: dict[str, FetchFailureRow] = {}
+    for url, portal_name, role, reason, failed_at in session.execute(query):
+        earlier = latest.get(url)
+        latest[url] = FetchFailureRow(
+            url=url,
+            portal=portal_name,
+            role=role,
+            reason=reason,
+            failed_at=failed_at,
+            failures=(earlier.failures if earlier else 0) + 1,
+        )
+    return sorted(latest.values(), key=lambda row: (row.failed_at, row.url), reverse=True)
+
+
+def count_withdrawn(
+    session: Session, since: datetime, until: datetime, portal: str | None = None
+) -> int:
+    """Documents withdrawn (first missed) in [since, until) and still withdrawn."""
+    query = select(func.count()).where(
+        Document.withdrawn_at >= since, Document.withdrawn_at < until
+    )
+    if portal is not None:
+        query = query.where(Document.portal == portal)
+    return session.scalar(query) or 0
