@@ -8,28 +8,30 @@ import logging
 import os
 import sys
 from collections import Counter
+from datetime import UTC, date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from extract import PARSER_VERSION, ExtractionError
 from storage import ArchiveUnavailable
 from storage.db import database_url, open_archive, session_scope, upgrade
-from storage.archive_checks import refresh_archive_checks
 from storage.queries import report_values
 
 from . import registry
 from .checks import all_checks, check_line, count_line, export_checks, select_checks
-from .crawling import CrawlSummary, crawl_portals
+from .crawling import CrawlSummary
 from .export import FORMATS, export_rows
+from .schedule import DEFAULT_AT, DEFAULT_TIMEZONE
 from .extraction import (
     ExtractionSummary,
     UnknownVersion,
     check_against,
     describe_changes,
-    extract_archive,
     version_changes,
 )
 from .parsing import document_json, parse_file
 from .progress import wanted as progress_wanted
+from .runs import RunSummary, run_crawl, run_extraction
 
 EXAMPLES = {
     "crawl": "examples:\n  disclosure crawl --url http://127.0.0.1:8765/xxgk/gknb/index.html\n"
@@ -42,6 +44,10 @@ EXAMPLES = {
     "parse": "example:\n  disclosure parse ~/reports/留车镇2021年报.docx",
     "demo": "example:\n  disclosure demo",
     "db": "example:\n  disclosure db upgrade --db postgresql+psycopg://postgres@127.0.0.1/test",
+    "runs": "examples:\n  disclosure runs\n  disclosure runs --json --limit 5",
+    "schedule": "examples:\n  disclosure schedule --at 02:30 --timezone Asia/Shanghai\n"
+    "  disclosure schedule --once        # one run now (for cron)",
+    "status": "examples:\n  disclosure status\n  disclosure status --json --today 2025-04-01",
 }
 
 
@@ -151,6 +157,20 @@ def build_parser() -> argparse.ArgumentParser:
     demo = command("demo", "Serve the bundled simulated county portal on 127.0.0.1 and crawl it.", cmd_demo)
     demo.add_argument("--port", type=int, default=0, help="port for the portal (default: any free port)")
 
+    runs = command("runs", "List the crawl runs: per portal requests, 304s, new/changed/withdrawn documents, why columns ended.", cmd_runs)
+    runs.add_argument("--json", action="store_true", help="print JSON")
+    runs.add_argument("--limit", type=int, default=20, metavar="N", help="newest N runs (default 20)")
+
+    schedule = command("schedule", "Crawl the registry every night in the foreground, one run at a time.", cmd_schedule)
+    _crawl_options(schedule)
+    schedule.add_argument("--at", default=DEFAULT_AT, metavar="HH:MM", help=f"time of day (default {DEFAULT_AT})")
+    schedule.add_argument("--timezone", default=DEFAULT_TIMEZONE, help=f"time zone of --at (default {DEFAULT_TIMEZONE})")
+    schedule.add_argument("--once", action="store_true", help="run one scheduled run now and exit")
+
+    status = command("status", "Portal health after the last runs, late reports and recent fetch failures.", cmd_status)
+    status.add_argument("--json", action="store_true", help="print JSON")
+    status.add_argument("--today", type=_date, metavar="YYYY-MM-DD", help="the date to judge lateness by (default: today, UTC)")
+
     db = command("db", "Manage the archive's schema.", cmd_db)
     db.add_argument("action", choices=["upgrade"], help="apply the migrations")
     return parser
@@ -163,12 +183,12 @@ def cmd_crawl(args) -> int:
     networks = args.allow_network or _env_list("DISCLOSURE_ALLOWED_NETWORKS")
     if args.delay is not None and args.delay < 0:
         raise UsageError("--delay cannot be negative")
-    summaries = crawl_portals(portals, db_url, allowed_networks=networks, delay=args.delay)
-    for summary in summaries:
-        print(_crawl_line(summary))
-    if not args.no_extract:
-        print(_extract_line(_extract(db_url, redo=False)))
-    if all(s.responses == 0 for s in summaries):
+    run = run_crawl(
+        portals, db_url, allowed_networks=networks, delay=args.delay, extract=not args.no_extract,
+        jobs=_jobs(None), progress=progress_wanted(None),
+    )
+    _print_run(run)
+    if all(s.responses == 0 for s in run.crawls):
         raise UsageError("nothing could be fetched: check the URLs and that the portal is reachable")
     return 0
 
@@ -191,8 +211,7 @@ def cmd_extract(args) -> int:
     try:
         if args.against is not None:
             check_against(engine, args.against)
-        summary = extract_archive(engine, redo=args.all, jobs=jobs, progress=progress_wanted(args.progress))
-        _refresh_archive_checks(engine)
+        summary = run_extraction(engine, redo=args.all, jobs=jobs, progress=progress_wanted(args.progress))
         print(_extract_line(summary))
         print(describe_changes(version_changes(engine, summary.parser_version, against=args.against)))
     except UnknownVersion as error:
@@ -210,20 +229,106 @@ def _jobs(requested: int | None) -> int:
     return requested
 
 
-def _extract(db_url: str, *, redo: bool) -> ExtractionSummary:
-    engine = open_archive(db_url)
+def _print_run(run: RunSummary) -> None:
+    for summary in run.crawls:
+        print(_crawl_line(summary))
+    if run.extraction is not None:
+        print(_extract_line(run.extraction))
+    for portal in run.portals:
+        for problem in portal.health:
+            print(f"flagged {portal.portal}: {problem['problem']}: {problem['detail']}")
+    earlier = f" (found earlier run {', '.join(map(str, run.interrupted))} interrupted)" if run.interrupted else ""
+    print(f"run {run.run_id} {run.status}{earlier}: disclosure runs --limit 1")
+
+
+def _crawl_options(sub) -> None:
+    sub.add_argument("names", nargs="*", metavar="NAME", help="portals from the registry (default: all)")
+    sub.add_argument("--registry", metavar="PATH", help="portal registry file (default: the bundled one)")
+    sub.add_argument(
+        "--allow-network", action="append", default=[], metavar="CIDR",
+        help="only send requests to these networks (default: $DISCLOSURE_ALLOWED_NETWORKS, else any)",
+    )
+    sub.add_argument("--delay", type=float, metavar="SECONDS", help="seconds between requests to one host")
+    sub.add_argument("--no-extract", action="store_true", help="archive only; extract later")
+
+
+def cmd_runs(args) -> int:
+    from storage.runs import list_runs
+
+    from .runs import find_interrupted, run_lines, runs_json
+
+    if args.limit < 1:
+        raise UsageError("--limit must be at least 1")
+    engine = open_archive(database_url(args.db))
     try:
-        summary = extract_archive(engine, redo=redo, jobs=_jobs(None), progress=progress_wanted(None))
-        _refresh_archive_checks(engine)
-        return summary
+        find_interrupted(engine, datetime.now(UTC))
+        with session_scope(engine) as session:
+            runs = list_runs(session, limit=args.limit)
     finally:
         engine.dispose()
+    if args.json:
+        print(json.dumps(runs_json(runs), ensure_ascii=False, indent=2))
+    else:
+        print("\n".join(run_lines(runs)) if runs else "no crawl runs in this archive yet: disclosure crawl")
+    return 0
 
 
-def _refresh_archive_checks(engine) -> None:
-    # Rule 5 spans reports, so it is recomputed once extraction has settled every report.
-    with session_scope(engine) as session:
-        refresh_archive_checks(session, PARSER_VERSION)
+def cmd_schedule(args) -> int:
+    from .schedule import LockHeld, parse_at, run_lock, serve
+
+    db_url = database_url(args.db)
+    networks = args.allow_network or _env_list("DISCLOSURE_ALLOWED_NETWORKS")
+    if args.delay is not None and args.delay < 0:
+        raise UsageError("--delay cannot be negative")
+    portals = _crawl_targets(argparse.Namespace(url=[], names=args.names, registry=args.registry))
+    if args.once:
+        try:
+            with run_lock(db_url):
+                run = run_crawl(
+                    portals, db_url, trigger="schedule", allowed_networks=networks, delay=args.delay,
+                    extract=not args.no_extract, jobs=_jobs(None),
+                )
+        except LockHeld as held:
+            print(f"disclosure: not running: {held}", file=sys.stderr)
+            return 1
+        _print_run(run)
+        return 0
+    try:
+        parse_at(args.at)
+        ZoneInfo(args.timezone)
+    except (ValueError, ZoneInfoNotFoundError) as error:
+        raise UsageError(f"{error}") from None
+    child = ["--db", db_url, *args.names]
+    child += ["--registry", str(registry.registry_path(args.registry))]
+    child += [item for network in networks for item in ("--allow-network", network)]
+    child += ["--delay", str(args.delay)] if args.delay is not None else []
+    child += ["--no-extract"] if args.no_extract else []
+    serve(db_url, at=args.at, timezone=args.timezone, child_argv=child, announce=print)
+    return 0
+
+
+def cmd_status(args) -> int:
+    from .status import archive_status, status_json, status_lines
+
+    today = args.today or datetime.now(UTC).date()
+    engine = open_archive(database_url(args.db))
+    try:
+        with session_scope(engine) as session:
+            status = archive_status(session, today=today, parser_version=PARSER_VERSION)
+    finally:
+        engine.dispose()
+    if args.json:
+        print(json.dumps(status_json(status), ensure_ascii=False, indent=2))
+    else:
+        print("\n".join(status_lines(status)))
+    return 0
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
 def cmd_export(args) -> int:
@@ -281,10 +386,9 @@ def cmd_demo(args) -> int:
     with PortalServer(site, port=args.port) as server:
         print(f"serving the simulated portal of {site.county} at {server.start_url}")
         portal = registry.Portal(name="simulated-county", start_urls=(server.start_url,))
-        summaries = crawl_portals([portal], db_url, allowed_networks=["127.0.0.0/8"], delay=0)
-    for summary in summaries:
-        print(_crawl_line(summary))
-    print(_extract_line(_extract(db_url, redo=False)))
+        run = run_crawl([portal], db_url, allowed_networks=["127.0.0.0/8"], delay=0, jobs=_jobs(None),
+                        progress=progress_wanted(None))
+    _print_run(run)
     print(_reports_table(db_url))
     print(f"archive: {db_url}\nnext: disclosure export --format csv --out numbers.csv")
     return 0
