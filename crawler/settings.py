@@ -38,5 +38,20 @@ DOWNLOADER_MIDDLEWARES = {"crawler.middlewares.AllowedNetworksMiddleware": 50}
 DISCLOSURE_DB = ""
 # CIDR blocks requests may go to; empty allows any. Tests and the demo set 127.0.0.0/8.
 DISCLOSURE_ALLOWED_NETWORKS: list[str] = []
-# Upper bound on list pages followed per column, against runaway pagination.
+# Upper bound on list requests (pages, data-proxy and API calls) per column, whatever
+# the platform's pager: a column reaching it ends with "pagination limit".
 DISCLOSURE_MAX_LIST_PAGES = 200
+# A column stops asking for further list pages once this many list pages in a row
+# showed no new item that looks like an annual report (a "下一页" that never ends).
+DISCLOSURE_MAX_BARREN_LIST_PAGES = 5
+# Size (bytes) and time (seconds) allowed per answer, by kind of request. An answer over
+# its size is a failed fetch with the reason, not a crash. List pages and data-proxy /
+# API answers are small;
+DISCLOSURE_LIST_MAXSIZE = 5 * 1024 * 1024
+DISCLOSURE_LIST_TIMEOUT = 30
+# detail pages are medium (pasted images make real ones reach 20 MB);
+DISCLOSURE_ITEM_MAXSIZE = 30 * 1024 * 1024
+DISCLOSURE_ITEM_TIMEOUT = 60
+# attachments can be large scanned PDFs.
+DISCLOSURE_ATTACHMENT_MAXSIZE = 200 * 1024 * 1024
+DISCLOSURE_ATTACHMENT_TIMEOUT = 180

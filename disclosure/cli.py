@@ -42,7 +42,7 @@ EXAMPLES = {
     "  disclosure export --out numbers.csv --checks-out checks.csv",
     "checks": "examples:\n  disclosure checks\n  disclosure checks --rule requests.carry_over --body 城关镇 --all",
     "parse": "example:\n  disclosure parse ~/reports/留车镇2021年报.docx",
-    "demo": "example:\n  disclosure demo",
+    "demo": "example:\n  disclosure demo\n  disclosure demo --platform generic",
     "db": "example:\n  disclosure db upgrade --db postgresql+psycopg://postgres@127.0.0.1/test",
     "runs": "examples:\n  disclosure runs\n  disclosure runs --json --limit 5",
     "schedule": "examples:\n  disclosure schedule --at 02:30 --timezone Asia/Shanghai\n"
@@ -156,6 +156,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = command("demo", "Serve the bundled simulated county portal on 127.0.0.1 and crawl it.", cmd_demo)
     demo.add_argument("--port", type=int, default=0, help="port for the portal (default: any free port)")
+    demo.add_argument("--platform", default="trs", metavar="NAME",
+                      help="which platform's simulated portal to serve: trs (default), generic, …")
 
     runs = command("runs", "List the crawl runs: per portal requests, 304s, new/changed/withdrawn documents, why columns ended.", cmd_runs)
     runs.add_argument("--json", action="store_true", help="print JSON")
@@ -378,11 +380,13 @@ def cmd_parse(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from simportal import PortalServer, build_site
+    from simportal import SITES, PortalServer
 
+    if args.platform not in SITES:
+        raise UsageError(f"no simulated portal for platform {args.platform!r} (known: {', '.join(SITES)})")
     db_url = database_url(args.db)
     open_archive(db_url).dispose()
-    site = build_site("demo")
+    site = SITES[args.platform]()
     with PortalServer(site, port=args.port) as server:
         print(f"serving the simulated portal of {site.county} at {server.start_url}")
         portal = registry.Portal(name="simulated-county", start_urls=(server.start_url,))

@@ -4,8 +4,17 @@ Used by the end-to-end tests and by ``disclosure demo``. Everything is built in 
 deterministically, and served on 127.0.0.1 only.
 """
 
+from collections.abc import Callable
+
+from .generic_site import build_generic_site
 from .model import ExpectedReport, Resource, Site
 from .server import PortalServer
 from .site import build_site
 
-__all__ = ["ExpectedReport", "PortalServer", "Resource", "Site", "build_site"]
+# One simulated portal per platform, for ``disclosure demo --platform NAME`` and the tests.
+SITES: dict[str, Callable[[], Site]] = {
+    "trs": build_site,
+    "generic": build_generic_site,
+}
+
+__all__ = ["SITES", "ExpectedReport", "PortalServer", "Resource", "Site", "build_site"]

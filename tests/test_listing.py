@@ -1,11 +1,5 @@
-from crawler.listing import (
-    is_attachment,
-    is_list_page,
-    item_links,
-    list_page_urls,
-    next_page_links,
-    page_count,
-)
+from crawler.listing import is_attachment, is_list_page, item_links, next_page_links
+from crawler.platforms.trs import list_page_urls, page_count
 
 LIST_URL = "http://127.0.0.1:8000/xxgk/gknb/index.html"
 
@@ -34,15 +28,14 @@ def test_page_count_reads_the_trs_pager_script():
 
 
 def test_list_page_urls_follow_trs_naming():
-    assert list_page_urls(LIST_URL, LIST_PAGE, limit=200) == [
+    assert list_page_urls(LIST_URL, LIST_PAGE) == [
         "http://127.0.0.1:8000/xxgk/gknb/index.html",
         "http://127.0.0.1:8000/xxgk/gknb/index_1.html",
         "http://127.0.0.1:8000/xxgk/gknb/index_2.html",
         "http://127.0.0.1:8000/xxgk/gknb/index_3.html",
     ]
     shtml = "<script>createPageHTML('page_div', 3, 1, 'index', 'shtml')</script>"
-    assert list_page_urls(LIST_URL, shtml, limit=200)[-1].endswith("/xxgk/gknb/index_2.shtml")
-    assert len(list_page_urls(LIST_URL, LIST_PAGE, limit=2)) == 2
+    assert list_page_urls(LIST_URL, shtml)[-1].endswith("/xxgk/gknb/index_2.shtml")
 
 
 def test_item_links_stay_in_the_column_and_on_the_host():
@@ -55,11 +48,14 @@ def test_item_links_stay_in_the_column_and_on_the_host():
     ]
     assert links[0].title == "城关镇人民政府2022年政府信息公开工作年度报告"
     assert links[1].title == "县教育局2021年政府信息公开工作年度报告"
+    assert (links[0].date, links[1].date) == ("2023-01-15", None)
 
 
 def test_next_page_links_are_found_by_their_text():
     page = '<a href="index_2.html">下一页</a><a href="javascript:next()">下一页</a><a href="x.html">上一页</a>'
     assert next_page_links(LIST_URL, page) == ["http://127.0.0.1:8000/xxgk/gknb/index_2.html"]
+    english = '<a href="?page=3">Next</a><a href="?page=9">»</a><a href="?page=1">1</a>'
+    assert next_page_links(LIST_URL, english) == [LIST_URL + "?page=3", LIST_URL + "?page=9"]
 
 
 def test_list_pages_and_attachments_are_told_apart():

@@ -1,27 +1,43 @@
-"""The generic spider for one disclosure column of one portal.
+"""The spider for the disclosure columns of one portal host.
 
-It walks the column's list pages (TRS-style ``createPageHTML`` pagers and "下一页"
-links), opens every item, and for items that look like annual reports follows their
-attachments. Every response goes to the archive as it came; nothing is parsed here
-beyond finding links.
+It knows no platform: each column's platform (named in the registry, else detected on
+its first list page) reads the list pages, data-proxy and API answers, and the files an
+item links. The spider sends what the platform asks for, bounded the same way for every
+pager (``crawler.column_walk``), opens every item, and follows the attachments of items
+that look like annual reports. Every response goes to the archive as it came.
+
+Arguments: ``columns`` (a list of ``crawler.columns.Column``), or for one column
+``url`` / ``start_urls`` (comma-separated with ``-a``), ``portal``, ``item_pattern`` and
+``platform``. When it closes, ``spider.column_outcomes`` (and the stat
+``disclosure/column_outcomes``) say how each column ended, keyed by its first start URL.
 """
 
 from __future__ import annotations
 
-import re
+from dataclasses import asdict
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy.http import Response, TextResponse
+from scrapy.http import Response
 
 from extract.classify import looks_like_annual_report
 from extract.decode import decode
 from extract.errors import ExtractionError
-from extract.html import attachment_links, page_title, parse_html
+from extract.html import page_title, parse_html
 
+from ..column_walk import ColumnWalk
+from ..columns import Column, ColumnOutcome
 from ..items import CaptureItem
-from ..listing import is_attachment, item_links, list_page_urls, next_page_links
+from ..listing import is_attachment
+from ..platforms import ListedItem, ListRequest, Platform, detect
+
+# Request kinds and the settings that bound their answers' size and time.
+_LIMITS = {
+    "list": ("DISCLOSURE_LIST_MAXSIZE", "DISCLOSURE_LIST_TIMEOUT"),
+    "item": ("DISCLOSURE_ITEM_MAXSIZE", "DISCLOSURE_ITEM_TIMEOUT"),
+    "attachment": ("DISCLOSURE_ATTACHMENT_MAXSIZE", "DISCLOSURE_ATTACHMENT_TIMEOUT"),
+}
 
 
 class PortalColumnSpider(scrapy.Spider):
@@ -33,66 +49,119 @@ class PortalColumnSpider(scrapy.Spider):
         portal: str | None = None,
         start_urls: str | list[str] | None = None,
         item_pattern: str | None = None,
+        platform: str | None = None,
+        columns: list[Column] | None = None,
         *args,
         **kwargs,
     ) -> None:
         super().__init__(*args, **kwargs)
-        urls = [url] if url else []
-        if isinstance(start_urls, str):
-            urls.extend(u for u in start_urls.split(",") if u)
-        elif start_urls:
-            urls.extend(start_urls)
-        if not urls:
-            raise ValueError("give a list page of the column: -a url=http://…/index.html")
-        self.column_urls = urls
         self.portal = portal
-        self.allowed_domains = sorted({urlsplit(u).hostname or "" for u in urls})
-        self.item_pattern = re.compile(item_pattern) if item_pattern else None
+        self.columns = list(columns or ()) or _one_column(url, start_urls, portal, item_pattern, platform)
+        self.allowed_domains = sorted({urlsplit(u).hostname or "" for c in self.columns for u in c.start_urls})
+        self.walks: dict[str, ColumnWalk] = {}
+        self.column_outcomes: dict[str, ColumnOutcome] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        for column in spider.columns:
+            walk = ColumnWalk(
+                column,
+                max_list_pages=settings.getint("DISCLOSURE_MAX_LIST_PAGES", 200),
+                max_barren_pages=settings.getint("DISCLOSURE_MAX_BARREN_LIST_PAGES", 5),
+            )
+            spider.walks.setdefault(walk.key, walk)
+            spider.column_outcomes.setdefault(walk.key, walk.outcome)
+        return spider
 
     async def start(self):
-        for url in self.column_urls:
-            yield scrapy.Request(url, callback=self.parse_list, errback=self.fetch_failed)
+        for walk in self.walks.values():
+            for request in walk.start():
+                yield self.list_request(request, walk)
+
+    # ---- lists ---------------------------------------------------------------------
 
     def parse_list(self, response: Response):
         yield self.capture(response, role="list")
-        if not isinstance(response, TextResponse) or response.status >= 400:
+        walk = self.walk_of(response)
+        if walk is None:
             return
-        html = decode(response.body, _content_type(response)).text
-        limit = self.settings.getint("DISCLOSURE_MAX_LIST_PAGES")
-        for page in list_page_urls(response.url, html, limit) + next_page_links(response.url, html):
-            yield scrapy.Request(page, callback=self.parse_list, errback=self.fetch_failed)
-        for link in item_links(response.url, html):
-            if self.item_pattern and not self.item_pattern.search(link.url):
-                continue
-            callback = self.parse_attachment if is_attachment(link.url) else self.parse_item
-            yield scrapy.Request(
-                link.url,
-                callback=callback,
-                errback=self.fetch_failed,
-                meta={"link_text": link.title},
+        text = self.readable_text(response)
+        if text is None:
+            walk.list_failed(f"{response.url} answered {response.status}")
+            return
+        platform = walk.platform_for(response.url, text)
+        try:
+            page = platform.read_list(response.url, text)
+        except (ExtractionError, ValueError, LookupError) as error:
+            walk.list_failed(f"{response.url}: {error}")
+            self.logger.warning("could not read the list %s: %s", response.url, error)
+            return
+        items, more = walk.read(page)
+        for request in more:
+            yield self.list_request(request, walk)
+        for item in items:
+            yield self.item_request(item, walk)
+
+    def list_request(self, request: ListRequest, walk: ColumnWalk) -> scrapy.Request:
+        meta = self._meta("list", walk)
+        if request.form:
+            return scrapy.FormRequest(
+                request.url, method=request.method, formdata=list(request.form), headers=dict(request.headers),
+                callback=self.parse_list, errback=self.fetch_failed, meta=meta, dont_filter=True,
             )
+        return scrapy.Request(
+            request.url, method=request.method, headers=dict(request.headers) or None,
+            callback=self.parse_list, errback=self.fetch_failed, meta=meta, dont_filter=True,
+        )
+
+    def item_request(self, item: ListedItem, walk: ColumnWalk | None) -> scrapy.Request:
+        role = "attachment" if is_attachment(item.url) else "item"
+        return scrapy.Request(
+            item.url,
+            callback=self.parse_attachment if role == "attachment" else self.parse_item,
+            errback=self.fetch_failed,
+            meta={**self._meta(role, walk), "link_text": item.title},
+        )
+
+    # ---- items and their files -----------------------------------------------------
 
     def parse_item(self, response: Response):
         yield self.capture(response, role="item")
-        if response.status >= 400 or not isinstance(response, TextResponse):
+        text = self.readable_text(response)
+        if text is None:
             return
         try:
-            tree = parse_html(decode(response.body, _content_type(response)).text)
+            tree = parse_html(text)
         except ExtractionError:
             return
         titles = (response.meta.get("link_text") or "", page_title(tree, None) or "")
         if not any(looks_like_annual_report(title) for title in titles):
             return
-        for link in attachment_links(tree, response.url):
+        walk = self.walk_of(response)
+        for link in self._platform(walk, response.url, text).attachments(response.url, text):
             yield scrapy.Request(
                 link.url,
                 callback=self.parse_attachment,
                 errback=self.fetch_failed,
-                meta={"parent_url": _requested_url(response), "link_text": link.text},
+                meta={
+                    **self._meta("attachment", walk),
+                    "parent_url": _requested_url(response),
+                    "link_text": link.title,
+                },
             )
 
     def parse_attachment(self, response: Response):
         yield self.capture(response, role="attachment")
+
+    # ---- shared --------------------------------------------------------------------
+
+    def readable_text(self, response: Response) -> str | None:
+        """The decoded text of a successful answer, else None (errors, empty bodies)."""
+        if response.status >= 300 or not response.body:
+            return None
+        return decode(response.body, _content_type(response)).text
 
     def capture(self, response: Response, *, role: str) -> CaptureItem:
         return CaptureItem(
@@ -107,15 +176,70 @@ class PortalColumnSpider(scrapy.Spider):
             fetched_at=datetime.now(UTC),
             content_type=_content_type(response),
             spider=self.name,
-            portal=self.portal,
+            portal=response.meta.get("portal", self.portal),
             parent_url=response.meta.get("parent_url"),
             link_text=response.meta.get("link_text"),
             role=role,
         )
 
     def fetch_failed(self, failure):
+        request = failure.request
+        reason = failure.getErrorMessage() or failure.type.__name__
         self.crawler.stats.inc_value("disclosure/fetch_failed")
-        self.logger.warning("could not fetch %s: %s", failure.request.url, failure.getErrorMessage())
+        if "max size" in reason:
+            self.crawler.stats.inc_value("disclosure/fetch_too_large")
+        role = request.meta.get("role")
+        walk = self.walks.get(request.meta.get("column"))
+        if role == "list" and walk is not None:
+            walk.list_failed(f"{request.url}: {reason}")
+        self.logger.warning("could not fetch %s (%s): %s", request.url, role or "request", reason)
+
+    def closed(self, reason: str) -> None:
+        outcomes = {key: walk.finish() for key, walk in self.walks.items()}
+        stats = self.crawler.stats
+        stats.set_value("disclosure/column_outcomes", {key: asdict(o) for key, o in outcomes.items()})
+        for outcome in outcomes.values():
+            stats.inc_value(f"disclosure/columns/{outcome.ended}")
+            if outcome.ended != "complete":
+                self.logger.warning("column %s ended %s: %s", outcome.column_url, outcome.ended, outcome.detail)
+
+    def _meta(self, role: str, walk: ColumnWalk | None) -> dict:
+        maxsize, timeout = _LIMITS[role]
+        meta: dict = {"role": role}
+        if size_limit := self.settings.getint(maxsize):
+            meta["download_maxsize"] = size_limit
+        if time_limit := self.settings.getfloat(timeout):
+            meta["download_timeout"] = time_limit
+        if walk is not None:
+            meta.update(column=walk.key, portal=walk.column.portal)
+        return meta
+
+    def walk_of(self, response: Response) -> ColumnWalk | None:
+        """The column a response belongs to: named in its meta, else the one column
+        that starts at its URL, else the spider's only column."""
+        walk = self.walks.get(response.meta.get("column"))
+        if walk is None:
+            starting = [w for w in self.walks.values() if _requested_url(response) in w.column.start_urls]
+            walk = starting[0] if starting else None
+        if walk is None and len(self.walks) == 1:
+            walk = next(iter(self.walks.values()))
+        return walk
+
+    def _platform(self, walk: ColumnWalk | None, url: str, text: str) -> Platform:
+        if walk is not None and walk.platform is not None:
+            return walk.platform
+        return detect(url, text)
+
+
+def _one_column(url, start_urls, portal, item_pattern, platform) -> list[Column]:
+    urls = [url] if url else []
+    if isinstance(start_urls, str):
+        urls.extend(u for u in start_urls.split(",") if u)
+    elif start_urls:
+        urls.extend(start_urls)
+    if not urls:
+        raise ValueError("give a list page of the column: -a url=http://…/index.html")
+    return [Column(portal=portal, start_urls=tuple(urls), platform=platform or None, item_pattern=item_pattern)]
 
 
 def _requested_url(response: Response) -> str:

@@ -1,0 +1,97 @@
+"""The generic adapter on the simulated generic portal and on small saved pages (no Scrapy)."""
+
+from urllib.parse import urlsplit
+
+import pytest
+
+from crawler.platforms import detect
+from crawler.platforms.generic import PLATFORM as GENERIC
+from crawler.platforms.generic import announced_total, file_links, paging_links
+from simportal.generic_site import LIST_PATH, OTHERS, PDF_STYLES, PER_PAGE, REPORTS, build_generic_site
+from simportal.model import Request
+
+HOST = "http://127.0.0.1:8000"
+
+
+def list_page(number: int | None) -> tuple[str, str]:
+    site = build_generic_site()
+    query = {"page": (str(number),)} if number else {}
+    resource = site.routes[LIST_PATH](Request(method="GET", path=LIST_PATH, query=query, form={}, headers={}))
+    return HOST + LIST_PATH + (f"?page={number}" if number else ""), resource.body.decode("utf-8")
+
+
+def test_the_generic_portal_is_detected_as_generic():
+    url, text = list_page(None)
+    assert detect(url, text) is GENERIC
+
+
+def test_following_its_pages_reaches_every_listed_document_and_the_announced_count():
+    site = build_generic_site()
+    queue, seen, items = [HOST + LIST_PATH], set(), {}
+    while queue:
+        url = queue.pop()
+        if url in seen:
+            continue
+        seen.add(url)
+        query = dict(part.split("=") for part in urlsplit(url).query.split("&") if part)
+        resource = site.routes[LIST_PATH](Request(method="GET", path=LIST_PATH,
+                                                  query={k: (v,) for k, v in query.items()}, form={}, headers={}))
+        page = GENERIC.read_list(url, resource.body.decode("utf-8"))
+        assert len(page.items) <= PER_PAGE
+        items.update((item.url, item) for item in page.items)
+        queue.extend(r.url for r in page.more)
+        assert page.announced_total == len(REPORTS) + len(OTHERS)
+    assert len(seen) <= 6  # four pages, and page 1 reached as index.html and ?page=1
+    paths = {urlsplit(url).path for url in items}
+    dead_pages = {path for path in site.dead_links if path.startswith("/info/")}
+    assert {r.page_path for r in site.expected} | set(site.non_reports) | dead_pages == paths
+    assert all(item.date and item.title for item in items.values())
+
+
+def test_next_and_numbered_page_links_but_not_other_lists():
+    url, text = list_page(2)
+    more = {r.url for r in GENERIC.read_list(url, text).more}
+    assert HOST + LIST_PATH + "?page=3" in more and HOST + LIST_PATH + "?page=4" in more
+    assert all(urlsplit(u).path == LIST_PATH for u in more)
+    html = ('<a href="index_2.html">2</a><a href="index_3.html">3</a><a href="other_2.html">x</a>'
+            '<a href="list.jsp?page=2&cat=1">y</a><a href="/elsewhere/index_2.html">z</a>')
+    assert paging_links(HOST + "/col/index.html", html) == [HOST + "/col/index_2.html", HOST + "/col/index_3.html"]
+    assert paging_links(HOST + "/col/list.jsp?cat=1", html) == [HOST + "/col/list.jsp?page=2&cat=1"]
+
+
+@pytest.mark.parametrize(
+    "markup, expected",
+    [
+        ('<a href="/u/a.docx">附件：年报.docx</a>', ("/u/a.docx", "附件：年报.docx")),
+        ('<iframe src="/u/b.pdf"></iframe>', ("/u/b.pdf", "")),
+        ('<embed src="../files/c.pdf" type="application/pdf">', ("/info/files/c.pdf", "")),
+        ('<embed src="/show?id=4" type="application/pdf">', ("/show?id=4", "")),
+        ('<object data="/u/d.pdf" type="application/pdf"></object>', ("/u/d.pdf", "")),
+        ('<a href="/pdfjs/web/viewer.html?file=%2Fu%2Fe%20f.pdf">在线阅读</a>', ("/u/e f.pdf", "在线阅读")),
+        ('<iframe src="/pdfjs/web/viewer.html?file=/u/g.pdf#page=2"></iframe>', ("/u/g.pdf", "")),
+    ],
+)
+def test_files_are_found_in_every_kind_of_markup(markup, expected):
+    (link,) = file_links(HOST + "/info/1/2.htm", f"<html><body>{markup}<iframe src='/ad.html'></iframe></body></html>")
+    assert (link.url.removeprefix(HOST), link.title) == expected
+
+
+def test_every_report_file_of_the_generic_portal_is_found_whatever_shows_it():
+    site = build_generic_site()
+    found = {}
+    for report in site.expected:
+        raw = site.pages[report.page_path].body
+        text = raw.decode("utf-8") if raw.isascii() or b"charset=UTF-8" in raw else raw.decode("gbk")
+        for link in GENERIC.attachments(HOST + report.page_path, text):
+            found[link.url.removeprefix(HOST)] = report
+    files = {path for path in site.pages if path.startswith("/uploads/")}
+    assert files <= set(found)
+    assert set(found) - files <= set(site.dead_links)
+    assert len([r for r in site.expected if r.tables_in == "attachment"]) >= len(PDF_STYLES)
+
+
+def test_record_count_and_broken_pages():
+    assert announced_total("<div>共 37 条记录 1/4页</div>") == 37
+    assert announced_total("<div>共4页</div>") is None
+    assert GENERIC.read_list(HOST + "/x.htm", "\x00").items == ()
+    assert file_links(HOST + "/x.htm", "") == ()
