@@ -19,7 +19,7 @@ from storage.queries import ReportCheck, report_checks
 
 from .export import FORMATS, plain_decimal
 
-STATUSES = ("fail", "not_assessable", "pass")
+STATUSES = ("fail", "not_assessable", "fitted", "pass")
 CHECK_COLUMNS = (
     "report_id",
     "body",

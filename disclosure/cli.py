@@ -149,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     checks = command("checks", "List the failed consistency checks of the current reports (rules 1-6).", cmd_checks)
     checks.add_argument("--rule", metavar="RULE", help="one rule, or a family: requests, appeals, prose")
     checks.add_argument("--body", metavar="NAME", help="only bodies whose name contains NAME")
-    checks.add_argument("--all", action="store_true", help="also list passed and not assessable checks")
+    checks.add_argument("--all", action="store_true", help="also list passed, fitted and not assessable checks")
 
     parse = command("parse", "Extract one local file (HTML, DOCX, DOC/WPS, XLSX/XLS, PDF or text) and print it as JSON.", cmd_parse)
     parse.add_argument("file", type=Path)

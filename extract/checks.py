@@ -5,18 +5,33 @@ in the 总体情况 prose against the tables (``check_prose``).
 
 A published number is never corrected here: a failing line is recorded with the
 cells involved and the difference (left side minus right side).
+
+Statuses: ``pass``, ``fail``, ``not_assessable`` (a cell not given), and ``fitted``: the
+table reader chose that line's cells among several possible windows *because* they
+satisfy this rule (a row with a stray cell), so the rule cannot confirm them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from decimal import Decimal
 
-from .keys import APPEAL_COLUMNS, APPEAL_ROWS, APPLICANT_COLUMNS, REQUEST_COLUMNS, outcome_rows, request_rows
+from .keys import (
+    APPEAL_COLUMNS,
+    APPEAL_ROWS,
+    APPLICANT_COLUMNS,
+    OTHER_ROWS,
+    REQUEST_COLUMNS,
+    other_rows,
+    outcome_rows,
+    request_rows,
+)
 from .prose import stated_counts
 from .records import Check, Value
 
 Cell = tuple[str, str, str]
+STATUSES = ("pass", "fail", "not_assessable", "fitted")
 
 
 def _name(cell: Cell) -> str:
@@ -38,14 +53,16 @@ def _check(
 
 def _request_checks(template: str, numbers: dict[Cell, Decimal | None]) -> list[Check]:
     checks = []
+    # a hybrid report gives the other template's 其他处理 rows (spec, keys)
+    others = other_rows(template, {row for table, row, _ in numbers if table == "requests" and row in OTHER_ROWS})
     for column in REQUEST_COLUMNS:
         left = [("requests", "new", column), ("requests", "carried_in", column)]
         right = [("requests", "total", column), ("requests", "carried_out", column)]
         checks.append(_check("requests.balance", column, left, right, numbers))
     for column in REQUEST_COLUMNS:
-        outcomes = [("requests", row, column) for row in outcome_rows(template)]
+        outcomes = [("requests", row, column) for row in outcome_rows(template, others)]
         checks.append(_check("requests.outcomes", column, [("requests", "total", column)], outcomes, numbers))
-    for row in request_rows(template):
+    for row in request_rows(template, others):
         applicants = [("requests", row, column) for column in APPLICANT_COLUMNS]
         checks.append(_check("requests.applicants", row, [("requests", row, "total")], applicants, numbers))
     return checks
@@ -59,8 +76,14 @@ def _appeal_checks(numbers: dict[Cell, Decimal | None]) -> list[Check]:
     return checks
 
 
-def check_values(template: str, values: Sequence[Value]) -> tuple[Check, ...]:
-    """Rules 1-4 on the tables present in ``values``; a table absent from them is not checked."""
+def check_values(
+    template: str, values: Sequence[Value], fitted: Iterable[tuple[str, str]] = ()
+) -> tuple[Check, ...]:
+    """Rules 1-4 on the tables present in ``values``; a table absent from them is not checked.
+
+    ``fitted``: (rule, scope) of the lines whose cells the reader chose with that rule;
+    such a line that would pass is ``fitted``, not ``pass``.
+    """
     numbers: dict[Cell, Decimal | None] = {(v.table, v.row, v.column): v.value for v in values}
     tables = {table for table, _, _ in numbers}
     checks: list[Check] = []
@@ -68,7 +91,11 @@ def check_values(template: str, values: Sequence[Value]) -> tuple[Check, ...]:
         checks.extend(_request_checks(template, numbers))
     if "appeals" in tables:
         checks.extend(_appeal_checks(numbers))
-    return tuple(checks)
+    chosen = set(fitted)
+    return tuple(
+        replace(check, status="fitted") if check.status == "pass" and (check.rule, check.scope) in chosen else check
+        for check in checks
+    )
 
 
 # What each stated count is compared with: the sum of these cells.

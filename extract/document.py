@@ -65,7 +65,7 @@ def _document(reading: _Reading, *, sha256: str, url: str | None, kind: str) -> 
     tables = reading.tables
     identity = identify(reading.title, reading.text, reading.metadata)
     is_report, reason = classify(identity.title or reading.title, reading.text, _has_template_tables(tables))
-    checks = check_values(tables.template, tables.values) if tables.template else ()
+    checks = check_values(tables.template, tables.values, fitted=tables.fitted) if tables.template else ()
     checks = (*checks, *check_prose(reading.text, tables.values))
     return Document(
         sha256=sha256,

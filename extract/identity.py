@@ -10,18 +10,21 @@ from .records import Identity
 _ARTEFACT = re.compile(r"\[(?:bookmark|image):[^\]]*\]")
 _CHINESE_DIGITS = str.maketrans("〇零○一二三四五六七八九", "000123456789")
 _CHINESE_YEAR = re.compile(r"([〇零○一二三四五六七八九]{4})\s*年")
-_SPACED_YEAR = re.compile(r"(\d{4})\s+年")
-_YEAR = re.compile(r"((?:19|20)\d{2})年")
+_SPACED_YEAR = re.compile(r"([0-9]{4})\s+年")
+_YEAR = re.compile(r"((?:19|20)[0-9]{2})年")
 _PERIOD = re.compile(
-    r"((?:19|20)\d{2})年\s*0?1\s*月\s*0?1\s*日\s*(?:起)?\s*(?:至|到|—|－|-|～|~)\s*"
-    r"((?:19|20)\d{2})年\s*12\s*月\s*31\s*日"
+    r"((?:19|20)[0-9]{2})年\s*0?1\s*月\s*0?1\s*日\s*(?:起)?\s*(?:至|到|—|－|-|～|~)\s*"
+    r"((?:19|20)[0-9]{2})年\s*12\s*月\s*31\s*日"
 )
-_DATE_LINE = re.compile(r"^((?:19|20)\d{2})\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")
-_NAME_AND_DATE = re.compile(r"^(\S{2,30}?)\s+((?:19|20)\d{2})\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")
-_TITLE_TAIL = re.compile(r"(?:（|\()?(?:19|20)\d{2}(?:）|\))?年?度?|政府信息公开|政务公开|信息公开")
-_TITLE_LEAD = re.compile(r"^(?:关于)?(?:(?:19|20)\d{2}年度?)?")
+_DATE_LINE = re.compile(r"^((?:19|20)[0-9]{2})\s*年\s*[0-9]{1,2}\s*月\s*[0-9]{1,2}\s*日$")
+_NAME_AND_DATE = re.compile(r"^(\S{2,30}?)\s+((?:19|20)[0-9]{2})\s*年\s*[0-9]{1,2}\s*月\s*[0-9]{1,2}\s*日$")
+_TITLE_TAIL = re.compile(r"(?:（|\()?(?:19|20)[0-9]{2}(?:）|\))?年?度?|政府信息公开|政务公开|信息公开")
+_TITLE_LEAD = re.compile(r"^(?:关于)?(?:(?:19|20)[0-9]{2}年度?)?")
 _DOCUMENT_NAME = re.compile(r"《[^》]{0,80}》|〔[^〕]*〕|\[[^\]]*\]|【[^】]*】")
-_ATTACHMENT_LABEL = re.compile(r"^附\s*件\s*\d*\s*[:：]?$")
+_ATTACHMENT_LABEL = re.compile(r"^附\s*件\s*[0-9]*\s*[:：]?$")
+# "- 1 -", "—1—", "第1页", "1/6": a page number on a line of its own, or glued before the title
+_PAGE_NUMBER = re.compile(r"^(?:[-—–－]\s*[0-9]{1,3}\s*[-—–－]|第\s*[0-9]{1,3}\s*页(?:\s*共\s*[0-9]{1,3}\s*页)?|[0-9]{1,3}\s*/\s*[0-9]{1,3})\s*")
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 _SECTION_ONE = re.compile(r"总体情况(.*?)(?:\n\s*(?:二|2)\s*[、.．]|主动公开政府信息情况)", re.DOTALL)
 
 # bare place names: the government of X镇 is X镇人民政府, of X街道 is X街道办事处
@@ -32,7 +35,7 @@ _ORG_SUFFIXES = ("人民政府", "办事处", "政府", "街道", "局", "委员
 
 def title_from_text(text: str) -> str | None:
     """The heading of a converted document: its first lines up to the one naming the report."""
-    lines = [" ".join(line.split()) for line in text.splitlines()]
+    lines = [_PAGE_NUMBER.sub("", " ".join(line.split()), count=1) for line in text.splitlines()]
     lines = [line for line in lines if line and not _ATTACHMENT_LABEL.match(line)][:3]
     if not lines:
         return None
@@ -50,8 +53,8 @@ def _looks_like_heading(line: str, longest: int) -> bool:
 
 
 def clean_text(text: str) -> str:
-    """Remove Word conversion artefacts and join years split from their 年."""
-    text = _ARTEFACT.sub("", text)
+    """Remove Word conversion artefacts, read full-width digits, and join years split from their 年."""
+    text = _ARTEFACT.sub("", text).translate(_FULL_WIDTH_DIGITS)
     text = _CHINESE_YEAR.sub(lambda match: match.group(1).translate(_CHINESE_DIGITS) + "年", text)
     return _SPACED_YEAR.sub(r"\1年", text)
 
@@ -64,11 +67,16 @@ def identify(title: str | None, text: str, metadata: tuple[tuple[str, str], ...]
 
 
 def report_body(title: str | None, text: str, metadata: tuple[tuple[str, str], ...] = ()) -> str | None:
-    """The publishing body's full name: from the title, the signature, or 发布机构."""
+    """The publishing body's name as the document prints it: from the title, the signature, or 发布机构.
+
+    Never composed: a bare place name ("留车镇") becomes "留车镇人民政府" only where the
+    document prints that full name.
+    """
     published_by = dict(metadata).get("发布机构") or dict(metadata).get("发文机关")
+    printed = "".join(" ".join((title or "", text, *(value for _, value in metadata))).split())
     for name in (body_in_title(title or ""), signature(text)[0], published_by):
         if name and _looks_like_body(name):
-            return full_name(name, text)
+            return full_name(name, printed)
     return None
 
 
@@ -84,21 +92,19 @@ def body_in_title(title: str) -> str | None:
 
 
 def full_name(name: str, text: str) -> str:
-    name = "".join(name.split())
+    """``name`` completed to the body's full name where ``text`` prints it ("留车镇" → "留车镇人民政府")."""
+    printed = "".join(name.split())
+    name = printed
     if name.endswith(tuple(place + "政府" for place in _PLACE_SUFFIXES)) and not name.endswith("人民政府"):
         name = name[: -len("政府")]
-    if name.endswith("街道"):
-        standard = name + "办事处"
-    elif name.endswith(_PLACE_SUFFIXES):
-        standard = name + "人民政府"
-    else:
-        return name
+    if not name.endswith((*_PLACE_SUFFIXES, "街道")):
+        return printed
     compact = "".join(text.split())
     for suffix in ("人民政府", "街道办事处", "办事处"):
         candidate = name + suffix.removeprefix("街道" if name.endswith("街道") else "")
         if candidate in compact:
             return candidate
-    return standard
+    return printed
 
 
 def _looks_like_body(name: str) -> bool:
@@ -132,7 +138,7 @@ def report_year(title: str | None, text: str,
     if signed:
         return signed - 1, "signature"
     published = dict(metadata).get("发布日期") or dict(metadata).get("成文日期") or ""
-    if match := re.search(r"(?:19|20)\d{2}", published):
+    if match := re.search(r"(?:19|20)[0-9]{2}", published.translate(_FULL_WIDTH_DIGITS)):
         # reports are published early in the year after the one they cover
         return int(match.group(0)) - 1, "metadata"
     return None, None

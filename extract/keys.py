@@ -6,6 +6,8 @@ by one of the keys listed here.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 TEMPLATES = ("v2019", "v2021")
 TABLES = ("proactive", "requests", "appeals")
 
@@ -63,27 +65,46 @@ OTHER_OUTCOMES = {
     "v2019": ("other",),
     "v2021": ("other_no_correction", "other_no_fee", "other_other"),
 }
+OTHER_ROWS = ("other", "other_no_correction", "other_no_fee", "other_other")
 
 
-def outcome_rows(template: str) -> tuple[str, ...]:
-    """Rows that add up to the requests ``total`` row (rule 2)."""
-    return ("granted", "partly_granted", *_DENIED, *_UNABLE, *_REJECTED, *OTHER_OUTCOMES[template])
+def other_rows(template: str, printed: Iterable[str] = ()) -> tuple[str, ...]:
+    """The rows of 三（六）其他处理 a report gives: its template's, unless it prints the other template's.
+
+    Hybrids are common: a v2021 report printing the old single row gives ``other``, a
+    v2019 report printing the three sub-rows gives those (spec, keys).
+    """
+    printed = {row for row in printed if row in OTHER_ROWS}
+    own = OTHER_OUTCOMES[template]
+    if printed and not printed & set(own):
+        other = next(name for name in TEMPLATES if name != template)
+        return OTHER_OUTCOMES[other]
+    return own
 
 
-def request_rows(template: str) -> tuple[str, ...]:
-    return ("new", "carried_in", *outcome_rows(template), "total", "carried_out")
+def outcome_rows(template: str, others: tuple[str, ...] | None = None) -> tuple[str, ...]:
+    """Rows that add up to the requests ``total`` row (rule 2); ``others``: the 其他处理 rows given."""
+    others = OTHER_OUTCOMES[template] if others is None else others
+    return ("granted", "partly_granted", *_DENIED, *_UNABLE, *_REJECTED, *others)
+
+
+def request_rows(template: str, others: tuple[str, ...] | None = None) -> tuple[str, ...]:
+    return ("new", "carried_in", *outcome_rows(template, others), "total", "carried_out")
 
 
 APPEAL_ROWS = ("reconsideration", "litigation_direct", "litigation_after_reconsideration")
 APPEAL_COLUMNS = ("upheld", "corrected", "other", "pending", "total")
 
 
-def all_keys(template: str) -> tuple[tuple[str, str, str], ...]:
-    """Every (table, row, column) a complete report of ``template`` gives, in document order."""
+def all_keys(template: str, others: tuple[str, ...] | None = None) -> tuple[tuple[str, str, str], ...]:
+    """Every (table, row, column) a complete report of ``template`` gives, in document order.
+
+    ``others``: the 其他处理 rows the report prints, when they are the other template's.
+    """
     keys: list[tuple[str, str, str]] = []
     for row, columns in PROACTIVE[template].items():
         keys.extend(("proactive", row, column) for column in columns)
-    for row in request_rows(template):
+    for row in request_rows(template, others):
         keys.extend(("requests", row, column) for column in REQUEST_COLUMNS)
     for row in APPEAL_ROWS:
         keys.extend(("appeals", row, column) for column in APPEAL_COLUMNS)

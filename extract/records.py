@@ -34,7 +34,7 @@ class Check:
 
     rule: str  # e.g. "requests.balance"
     scope: str  # the column or row the rule was applied to
-    status: str  # "pass" | "fail" | "not_assessable"
+    status: str  # "pass" | "fail" | "not_assessable" | "fitted" (the rule chose the cells: no confirmation)
     cells: tuple[str, ...] = ()  # "table.row.column" keys involved
     difference: Decimal | None = None  # left side minus right side, on failure
 
@@ -46,6 +46,7 @@ class Tables:
     template: str | None
     values: tuple[Value, ...] = ()
     warnings: tuple[str, ...] = ()
+    fitted: tuple[tuple[str, str], ...] = ()  # (rule, scope) of lines whose cells that rule chose
 
 
 @record

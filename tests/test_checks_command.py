@@ -74,7 +74,7 @@ def test_carry_over_results_agree_with_what_the_portal_published(site, db, capsy
         found[(body, int(year), scope.strip("[]"))] = (status, None if difference is None else Decimal(difference))
     assert found == expected
     counts = {status: sum(1 for s, _ in expected.values() if s == status) for status in ("fail", "pass", "not_assessable")}
-    assert listed[-1] == (f"{counts['fail']} fail, {counts['not_assessable']} not_assessable, "
+    assert listed[-1] == (f"{counts['fail']} fail, {counts['not_assessable']} not_assessable, 0 fitted, "
                           f"{counts['pass']} pass (parser {PARSER_VERSION})")
 
 
@@ -98,7 +98,7 @@ def test_the_prose_of_every_report_agrees_with_its_tables(site, db, capsys):
         assert " pass: " in line and "prose:" in line
         per_report.setdefault((body, int(year)), set()).add(rule)
     assert per_report == {(e.body, e.year): PROSE_RULES for e in site.expected}
-    assert listed[-1].startswith(f"0 fail, 0 not_assessable, {4 * len(site.expected)} pass")
+    assert listed[-1].startswith(f"0 fail, 0 not_assessable, 0 fitted, {4 * len(site.expected)} pass")
 
 
 def test_body_filter(site, db, capsys):

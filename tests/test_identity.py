@@ -56,12 +56,16 @@ def test_body_in_title(title, expected):
 @pytest.mark.parametrize(
     ("name", "text", "expected"),
     [
-        ("留车镇", "", "留车镇人民政府"),
-        ("十四道沟镇政府", "", "十四道沟镇人民政府"),
-        ("某街道", "", "某街道办事处"),
+        # completed only where the document prints the full name; never composed
+        ("留车镇", "", "留车镇"),
+        ("留车镇", "留车镇人民政府认真贯彻", "留车镇人民政府"),
+        ("十四道沟镇政府", "", "十四道沟镇政府"),
+        ("十四道沟镇政府", "十四道沟镇人民政府", "十四道沟镇人民政府"),
+        ("某街道", "", "某街道"),
         ("某街道", "某街道办事处认真贯彻", "某街道办事处"),
-        ("某乡", "", "某乡人民政府"),
-        ("某县", "", "某县人民政府"),
+        ("某乡", "", "某乡"),
+        ("某县", "", "某县"),
+        ("某开发区管委会", "", "某开发区管委会"),
         ("某县教育局", "", "某县教育局"),
         ("清河头乡人民政府", "", "清河头乡人民政府"),
     ],
@@ -79,6 +83,8 @@ def test_body_from_signature_when_the_title_has_none():
 
 def test_body_from_published_by_metadata():
     identity = identify("政府信息公开工作年度报告", "一、总体情况\n无", (("发布机构", "某镇"),))
+    assert identity.body == "某镇"
+    identity = identify("政府信息公开工作年度报告", "一、总体情况\n某镇人民政府……", (("发布机构", "某镇"),))
     assert identity.body == "某镇人民政府"
 
 
@@ -151,3 +157,81 @@ def test_nothing_to_go_on():
 )
 def test_title_from_text(text, expected):
     assert title_from_text(text) == expected
+
+
+# -- a body name is one the document prints --------------------------------------------
+
+def _printed(document) -> str:
+    parts = (document.title or "", document.text, *(value for _, value in document.metadata))
+    return "".join(" ".join(parts).split())
+
+
+def _corpus_documents():
+    import json
+    from datetime import datetime
+    from pathlib import Path
+
+    from extract import extract_document
+
+    corpus = Path(__file__).resolve().parent / "corpus"
+    for label_file in sorted(corpus.glob("*/label.json")):
+        label = json.loads(label_file.read_text(encoding="utf-8"))
+        if label["format"] in ("doc",):  # LibreOffice: slow, and read as DOCX after conversion
+            continue
+        content = (label_file.parent / label["file"]).read_bytes()
+        yield label_file.parent.name, extract_document(
+            content, url=label["url"], content_type=label["content_type"],
+            fetched_at=datetime.fromisoformat(label["fetched_at"]))
+
+
+def _portal_documents():
+    from extract import extract_document
+    from simportal.site import build_site
+
+    for variant in ("demo", "unseen"):
+        site = build_site(variant)
+        for report in site.expected:
+            resource = site.pages[report.page_path]
+            yield report.page_path, extract_document(resource.body, url="http://127.0.0.1" + report.page_path,
+                                                     content_type=resource.content_type)
+
+
+def test_every_body_found_is_printed_in_the_document():
+    seen = 0
+    for name, document in (*_corpus_documents(), *_portal_documents()):
+        body = document.identity.body
+        if body is None:
+            continue
+        seen += 1
+        assert body in _printed(document), (name, body)
+    assert seen >= 20
+
+
+@pytest.mark.parametrize(
+    ("text", "body", "year"),
+    [
+        ("- 1 -\n洪泽区人民政府\n2023 年政府信息公开工作年度报告\n本报告由…编制。\n一、总体情况\n", "洪泽区人民政府", 2023),
+        ("- 1 -洪泽区人民政府2023年政府信息公开工作年度报告\n一、总体情况\n", "洪泽区人民政府", 2023),
+        ("第1页\n某市人民政府\n２０２４年政府信息公开工作年度报告\n", "某市人民政府", 2024),
+        ("某经济开发区管委会2022年政府信息公开工作年度报告\n一、总体情况\n管委会……", "某经济开发区管委会", 2022),
+    ],
+)
+def test_title_after_a_page_number_or_over_two_lines(text, body, year):
+    from extract.identity import title_from_text
+
+    identity = identify(title_from_text(text), text)
+    assert (identity.body, identity.year) == (body, year)
+
+
+def test_a_page_that_never_names_a_people_s_government_gets_none():
+    text = "某镇2021年政府信息公开工作年度报告\n一、总体情况\n2021年，某镇……"
+    identity = identify("某镇2021年政府信息公开工作年度报告", text)
+    assert identity.body == "某镇"
+    assert "人民政府" not in identity.body
+
+
+@pytest.mark.parametrize("digits", ["٢٠٢٣", "२०२३", "๒๐๒๓", "20٢٣"])
+def test_years_in_other_scripts_are_not_years(digits):
+    title = f"某县{digits}年政府信息公开工作年度报告"
+    identity = identify(title, f"一、总体情况\n{digits}年，某县……")
+    assert identity.year is None

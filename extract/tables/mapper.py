@@ -8,12 +8,13 @@ which columns its value cells fill.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ..keys import APPEAL_COLUMNS, APPEAL_ROWS, APPLICANT_COLUMNS, PROACTIVE, REQUEST_COLUMNS, all_keys
-from ..numbers import is_value, parse_number
+from ..keys import APPEAL_COLUMNS, APPEAL_ROWS, APPLICANT_COLUMNS, OTHER_ROWS, PROACTIVE, REQUEST_COLUMNS, all_keys, other_rows
+from ..numbers import is_value, value_for_column
 from ..records import Tables, Value
 from . import labels
 from .fitting import fit_cells, is_blank
@@ -23,6 +24,8 @@ Row = Sequence[str]
 Key = tuple[str, str]  # (row, column)
 
 _HEADING_LENGTH = 40
+# "- 3 -", "—3—", "第3页", "3/6": a page number between the lines of a table broken across pages
+_PAGE_NUMBER = re.compile(r"^(?:[-—–]+[0-9]{1,3}[-—–]+|第[0-9]{1,3}页(?:共[0-9]{1,3}页)?|[0-9]{1,3}/[0-9]{1,3})$")
 _MIN_APPEAL_VALUES = 10
 _ENDING_HEADINGS = ("存在的主要问题", "其他需要报告的事项", "总体情况")
 
@@ -54,6 +57,13 @@ class _Unmatched:
 
 
 _ROW_KEY = {"proactive": labels.proactive_row, "requests": labels.request_row}
+
+
+def _tidy(cell: str) -> str:
+    """The cell without Word artefacts and edge whitespace; the same object when already tidy, so
+    a cell carrying more than its text (an OCR reading's confidence) reaches the value intact."""
+    tidied = labels.strip_artefacts(cell).strip()
+    return cell if tidied == cell else tidied
 
 
 def split_row(cells: Row) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -98,13 +108,14 @@ class _Walker:
         self.found: list[_Found] = []
         self.evidence: list[str] = []
         self.warnings: list[str] = []
+        self.fitted: list[tuple[str, str]] = []  # (rule, scope) whose check chose the cells of a line
 
     # -- rows ---------------------------------------------------------------
 
     def feed(self, row: Row) -> None:
-        cells = tuple(labels.strip_artefacts(cell).strip() for cell in row)
+        cells = tuple(_tidy(cell) for cell in row)
         text = "".join(labels.normalize_label(cell) for cell in cells)
-        if not text or self._heading(cells, text):
+        if not text or self._is_page_number(cells, text) or self._heading(cells, text):
             return
         label_cells, value_cells = split_row(cells)
         has_values = any(not is_blank(cell) for cell in value_cells)
@@ -118,6 +129,10 @@ class _Walker:
             self._data_row("requests", labels.request_row(label_cells), label_cells, value_cells, has_values)
         elif self.table == "appeals":
             self._appeals_row(label_cells, value_cells, has_values)
+
+    @staticmethod
+    def _is_page_number(cells: Row, text: str) -> bool:
+        return _PAGE_NUMBER.match(text) is not None and sum(1 for cell in cells if not is_blank(cell)) == 1
 
     @staticmethod
     def _is_table_like(cells: Row, text: str) -> bool:
@@ -218,19 +233,33 @@ class _Walker:
         held = self.unmatched
         if has_values or not label_cells or held.table != table:
             return False
-        key = _ROW_KEY[table]((*held.label_cells, *label_cells))
+        joined = (*held.label_cells, *label_cells)
+        key = _ROW_KEY[table](joined)
         if key is None:
-            return False
+            closest = labels.closest_row(table, joined)
+            if closest.key is None:
+                return False
+            key = closest.key
+            self.warnings.append(closest.warning)
         self.unmatched = None
         self._flush_pending()
         self._record(_Found(table=table, name=key, keys=self._row_keys(table, key), cells=tuple(held.value_cells)))
         return True
 
     def _warn_unmatched(self) -> None:
+        """A row whose label no pattern names: the closest known label's row, else a warning."""
         held, self.unmatched = self.unmatched, None
-        if held is not None:
-            shown = "".join(labels.normalize_label(cell) for cell in held.label_cells) or "(no label)"
-            self.warnings.append(f"{held.table}: row label not recognised: {shown[:60]!r}")
+        if held is None:
+            return
+        closest = labels.closest_row(held.table, held.label_cells)
+        if closest.key is not None:
+            self.warnings.append(closest.warning)
+            self._flush_pending()
+            keys = self._row_keys(held.table, closest.key)
+            self._record(_Found(table=held.table, name=closest.key, keys=keys, cells=tuple(held.value_cells)))
+            return
+        shown = closest.printed or "(no label)"
+        self.warnings.append(closest.warning or f"{held.table}: row label not recognised: {shown[:60]!r}")
 
     def _looks_like_page_number(self, value_cells: Row) -> bool:
         """A lone number between rows (a PDF page number) unless a one-column row waits for it."""
@@ -246,12 +275,18 @@ class _Walker:
         if filled >= _MIN_APPEAL_VALUES or len(value_cells) >= len(APPEAL_ROWS) * len(APPEAL_COLUMNS):
             keys = tuple((row, column) for row in APPEAL_ROWS for column in APPEAL_COLUMNS)
             self._record(_Found(table="appeals", name="appeals", keys=keys, cells=tuple(value_cells)))
-        elif key is not None:
+        else:
+            closest = labels.closest_row("appeals", label_cells) if key is None else None
+            if closest is not None and closest.key is not None:
+                key = closest.key
+                self.warnings.append(closest.warning)
+            if key is None:
+                shown = "".join(labels.normalize_label(cell) for cell in label_cells) or "(no label)"
+                why = f" ({closest.warning})" if closest is not None and closest.warning else ""
+                self.warnings.append(f"appeals: row not understood: {shown[:60]!r} with {filled} values{why}")
+                return
             keys = tuple((key, column) for column in APPEAL_COLUMNS)
             self._record(_Found(table="appeals", name=key, keys=keys, cells=tuple(value_cells)))
-        else:
-            shown = "".join(labels.normalize_label(cell) for cell in label_cells) or "(no label)"
-            self.warnings.append(f"appeals: row not understood: {shown[:60]!r} with {filled} values")
 
     def _record(self, found: _Found) -> None:
         if found.has_values and found.name in ROW_EVIDENCE:
@@ -278,15 +313,28 @@ class _Walker:
             return Tables(template=None, values=(), warnings=tuple(self.warnings))
         template, template_warnings = decide_template(self.evidence)
         self.warnings.extend(template_warnings)
-        cells = self._place(template)
+        others = self._other_rows(template)
+        cells = self._place(template, others)
         return Tables(
             template=template,
-            values=self._values(template, tables_present, cells),
+            values=self._values(template, others, tables_present, cells),
             warnings=tuple(self.warnings),
+            fitted=tuple(dict.fromkeys(self.fitted)),
         )
 
-    def _place(self, template: str) -> dict[tuple[str, str, str], str]:
-        expected = set(all_keys(template))
+    def _other_rows(self, template: str) -> tuple[str, ...]:
+        """The 其他处理 rows this report prints (the other template's in a hybrid)."""
+        printed = [f.name for f in self.found if f.table == "requests" and f.name in OTHER_ROWS]
+        with_values = [f.name for f in self.found if f.table == "requests" and f.name in OTHER_ROWS and f.has_values]
+        others = other_rows(template, with_values or printed)
+        if others != other_rows(template):
+            self.warnings.append(
+                f"requests: a {template} table printing the other template's 其他处理 rows; read as {', '.join(others)}"
+            )
+        return others
+
+    def _place(self, template: str, others: tuple[str, ...]) -> dict[tuple[str, str, str], str]:
+        expected = set(all_keys(template, others))
         cells: dict[tuple[str, str, str], str] = {}
         for found in self.found:
             keys = found.keys or tuple((found.name, column) for column in PROACTIVE[template].get(found.name, ()))
@@ -318,17 +366,22 @@ class _Walker:
             check = _applicants_add_up([column for _, column in keys])
         elif found.table == "appeals":
             check = _appeals_add_up(keys)
-        fitted, note = fit_cells(found.cells, len(keys), check)
-        if note:
-            self.warnings.append(f"{found.table}: row {found.name!r}: {note}")
-        return fitted
+        fitted = fit_cells(found.cells, len(keys), check)
+        if fitted.note:
+            self.warnings.append(f"{found.table}: row {found.name!r}: {fitted.note}")
+        if fitted.by_check:
+            if found.table == "requests":
+                self.fitted.append(("requests.applicants", found.name))
+            else:
+                self.fitted.extend(("appeals.total", row) for row in dict.fromkeys(row for row, _ in keys))
+        return fitted.cells
 
     def _values(
-        self, template: str, tables_present: set[str], cells: dict[tuple[str, str, str], str]
+        self, template: str, others: tuple[str, ...], tables_present: set[str], cells: dict[tuple[str, str, str], str]
     ) -> tuple[Value, ...]:
         values = []
         missing_rows: dict[tuple[str, str], bool] = {}
-        for table, row, column in all_keys(template):
+        for table, row, column in all_keys(template, others):
             if table not in tables_present:
                 continue
             raw = cells.get((table, row, column))
@@ -336,8 +389,10 @@ class _Walker:
                 missing_rows.setdefault((table, row), True)
             else:
                 missing_rows[(table, row)] = False
-            value = parse_number(raw) if raw is not None else None
-            values.append(Value(table=table, row=row, column=column, value=value, raw=raw or ""))
+            value, unit, note = value_for_column(column, raw) if raw is not None else (None, None, None)
+            if note:
+                self.warnings.append(f"{table}.{row}.{column}: {note}")
+            values.append(Value(table=table, row=row, column=column, value=value, raw=raw or "", unit=unit))
         for (table, row), missing in missing_rows.items():
             if missing:
                 self.warnings.append(f"{table}: row {row!r} not found; its cells read as not given")
