@@ -17,6 +17,7 @@ class Column:
     start_urls: tuple[str, ...]
     platform: str | None = None  # None: detected from the first list page
     item_pattern: str | None = None  # a document URL must match it to be followed
+    revalidate_days: int | None = None  # None: the DISCLOSURE_REVALIDATE_DAYS setting
 
 
 # How a column's crawl ended.

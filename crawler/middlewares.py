@@ -1,12 +1,23 @@
-"""Refuse requests to hosts outside the configured networks, before any byte is sent."""
+"""Downloader middlewares: refuse requests outside the allowed networks, before any byte is
+sent; ask known documents conditionally and record requests that got no answer."""
 
 from __future__ import annotations
 
 import ipaddress
 import socket
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
+from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.http import Headers
+from scrapy.responsetypes import responsetypes
+
+from storage.archive import load_blob
+from storage.db import database_url, open_archive, session_scope
+from storage.frontier import KnownDocument, record_fetch_failure
+
+from .revalidate import NOT_MODIFIED_HEADER, conditional_headers, load_known
 
 
 class AllowedNetworksMiddleware:
@@ -46,3 +57,121 @@ def _addresses(host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]
     except OSError:
         return []
     return [ipaddress.ip_address(info[4][0]) for info in infos]
+
+
+class FrontierMiddleware:
+    """Asks known documents conditionally, answers a 304 from the archive, records requests
+    that got no answer.
+
+    The conditional headers are added here, not in the spider's requests, so a document both
+    listed and revalidated stays one request for Scrapy's duplicate filter. A 304 becomes the
+    stored response (status, headers, and the body for pages, whose links the spider follows
+    again), marked with ``NOT_MODIFIED_HEADER`` for the archive pipeline, which then records
+    "seen unchanged" instead of a new capture.
+    """
+
+    def __init__(self, db_url: str, stats=None) -> None:
+        self.db_url = db_url
+        self.stats = stats
+        self.known: dict[str, KnownDocument] = {}
+        self.portals: list[str] = []
+        self.engine = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        middleware = cls(database_url(crawler.settings.get("DISCLOSURE_DB") or None), crawler.stats)
+        crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
+
+    def spider_opened(self, spider) -> None:
+        self.portals = spider_portals(spider)
+        self.known = load_known(self.db_url, self.portals) if self.portals else {}
+        self.engine = open_archive(self.db_url)
+
+    def spider_closed(self, spider) -> None:
+        if self.engine is not None:
+            self.engine.dispose()
+
+    def process_request(self, request):
+        doc = self.known.get(request.url)
+        if doc is not None and request.method == "GET":
+            for name, value in conditional_headers(doc).items():
+                request.headers.setdefault(name, value)
+        return None
+
+    def process_response(self, request, response):
+        if response.status != 304:
+            return response
+        doc = self.known.get(document_url(request))
+        if doc is None or not conditional_headers(doc):
+            return response  # a 304 nobody asked for is archived as it came
+        self._count("disclosure/not_modified")
+        return self._stored_response(doc, request, response)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, IgnoreRequest) or self.engine is None:
+            return None
+        portal = request_portal(request, self.portals)
+        if portal is None:
+            return None
+        with session_scope(self.engine) as session:
+            record_fetch_failure(
+                session,
+                url=document_url(request),
+                reason=f"{type(exception).__name__}: {exception}".strip(),
+                failed_at=datetime.now(UTC),
+                portal=portal,
+                role=request_role(request),
+                parent_url=request.meta.get("parent_url"),
+            )
+        self._count("disclosure/fetch_failures_recorded")
+        return None
+
+    def _stored_response(self, doc: KnownDocument, request, response):
+        body = b""
+        if (doc.role or "item") != "attachment" and self.engine is not None:
+            with session_scope(self.engine) as session:
+                body = load_blob(session, doc.sha256)
+        headers = Headers({name: values for name, values in (doc.headers or {}).items()})
+        headers[NOT_MODIFIED_HEADER] = str(doc.capture_id)
+        cls = responsetypes.from_args(headers=headers, url=response.url, body=body)
+        return cls(
+            url=response.url,
+            status=doc.status,
+            headers=headers,
+            body=body,
+            request=request,
+            flags=[*response.flags, "not_modified"],
+        )
+
+    def _count(self, key: str) -> None:
+        if self.stats is not None:
+            self.stats.inc_value(key)
+
+
+def spider_portals(spider) -> list[str]:
+    """The portals a spider crawls: one per column, or its single ``portal``."""
+    columns = getattr(spider, "columns", None) or ()
+    names = [getattr(column, "portal", None) for column in columns] or [getattr(spider, "portal", None)]
+    return [name for name in dict.fromkeys(names) if name]
+
+
+def document_url(request) -> str:
+    """The URL a document is archived under: the one first requested, before redirects."""
+    redirects = request.meta.get("redirect_urls")
+    return redirects[0] if redirects else request.url
+
+
+def request_portal(request, portals: list[str]) -> str | None:
+    named = request.meta.get("portal") or getattr(request.meta.get("column"), "portal", None)
+    if named:
+        return named
+    return portals[0] if len(portals) == 1 else None
+
+
+_ROLE_OF_CALLBACK = {"parse_list": "list", "parse_item": "item", "parse_attachment": "attachment"}
+
+
+def request_role(request) -> str | None:
+    return request.meta.get("role") or _ROLE_OF_CALLBACK.get(getattr(request.callback, "__name__", ""))

@@ -5,15 +5,18 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict
 
+from storage.archive import record_not_modified, store_capture
 from storage.db import database_url, open_archive, session_scope
-from storage.archive import store_capture
 
 from .items import CaptureItem
+from .revalidate import NOT_MODIFIED_HEADER
 
 log = logging.getLogger(__name__)
 
 
 class ArchivePipeline:
+    """Each capture is one transaction: a killed crawl leaves whole captures or none."""
+
     def __init__(self, db_url: str, stats=None) -> None:
         self.db_url = db_url
         self.stats = stats
@@ -33,18 +36,35 @@ class ArchivePipeline:
     def process_item(self, item):
         if not isinstance(item, CaptureItem):
             return item
-        fields = asdict(item)
-        fields.pop("role")
+        unchanged = _pop_header(item.headers, NOT_MODIFIED_HEADER)
         with session_scope(self.engine) as session:
-            stored = store_capture(session, **fields)
+            if unchanged is not None:
+                stored = record_not_modified(session, int(unchanged), item.fetched_at)
+            else:
+                stored = store_capture(session, **asdict(item))
         self._count("disclosure/captures")
         if stored.is_new_version:
             self._count("disclosure/new_versions")
+            self._count("disclosure/new_documents" if stored.is_new_document else "disclosure/changed_documents")
+        if stored.withdrawn:
+            self._count("disclosure/withdrawn")
+            log.warning("%s is withdrawn: it answers %s", item.url, item.status)
+        if stored.reinstated:
+            self._count("disclosure/reinstated")
         if item.status >= 400:
             self._count("disclosure/http_errors")
-            log.warning("archived %s with status %s", item.url, item.status)
+            if not stored.withdrawn:
+                log.warning("archived %s with status %s", item.url, item.status)
         return item
 
     def _count(self, key: str) -> None:
         if self.stats is not None:
             self.stats.inc_value(key)
+
+
+def _pop_header(headers: dict[str, list[str]], name: str) -> str | None:
+    for key in list(headers):
+        if key.lower() == name.lower():
+            values = headers.pop(key)
+            return values[0] if values else None
+    return None

@@ -32,12 +32,19 @@ FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 
 ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
-DOWNLOADER_MIDDLEWARES = {"crawler.middlewares.AllowedNetworksMiddleware": 50}
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.AllowedNetworksMiddleware": 50,
+    # conditional requests for known documents, 304s answered from the archive, fetch failures kept
+    "crawler.middlewares.FrontierMiddleware": 80,
+}
 
 # SQLAlchemy URL of the archive; empty means $DISCLOSURE_DB, then sqlite:///data/disclosure.sqlite.
 DISCLOSURE_DB = ""
 # CIDR blocks requests may go to; empty allows any. Tests and the demo set 127.0.0.0/8.
 DISCLOSURE_ALLOWED_NETWORKS: list[str] = []
+# Days between revalidations of a known document the lists no longer lead to, when the
+# portal's registry entry does not say (0: every run).
+DISCLOSURE_REVALIDATE_DAYS = 1
 # Upper bound on list requests (pages, data-proxy and API calls) per column, whatever
 # the platform's pager: a column reaching it ends with "pagination limit".
 DISCLOSURE_MAX_LIST_PAGES = 200

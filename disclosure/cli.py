@@ -48,6 +48,8 @@ EXAMPLES = {
     "schedule": "examples:\n  disclosure schedule --at 02:30 --timezone Asia/Shanghai\n"
     "  disclosure schedule --once        # one run now (for cron)",
     "status": "examples:\n  disclosure status\n  disclosure status --json --today 2025-04-01",
+    "history": "examples:\n  disclosure history http://127.0.0.1:8765/xxgk/gknb/202402/t20240225_1565043.html\n"
+    "  disclosure history --json http://127.0.0.1:8765/xxgk/gknb/202402/t20240225_1565043.html",
 }
 
 
@@ -172,6 +174,10 @@ def build_parser() -> argparse.ArgumentParser:
     status = command("status", "Portal health after the last runs, late reports and recent fetch failures.", cmd_status)
     status.add_argument("--json", action="store_true", help="print JSON")
     status.add_argument("--today", type=_date, metavar="YYYY-MM-DD", help="the date to judge lateness by (default: today, UTC)")
+
+    history = command("history", "A document's captures, withdrawals and, for reports, the cells that changed.", cmd_history)
+    history.add_argument("url", metavar="URL", help="the document's URL, as it was requested")
+    history.add_argument("--json", action="store_true", help="print JSON")
 
     db = command("db", "Manage the archive's schema.", cmd_db)
     db.add_argument("action", choices=["upgrade"], help="apply the migrations")
@@ -323,6 +329,23 @@ def cmd_status(args) -> int:
         print(json.dumps(status_json(status), ensure_ascii=False, indent=2))
     else:
         print("\n".join(status_lines(status)))
+    return 0
+
+
+def cmd_history(args) -> int:
+    from .history import UnknownDocument, history_json, history_text, load_history
+
+    engine = open_archive(database_url(args.db))
+    try:
+        history = load_history(engine, args.url, PARSER_VERSION)
+    except UnknownDocument as error:
+        raise UsageError(str(error)) from None
+    finally:
+        engine.dispose()
+    if args.json:
+        print(json.dumps(history_json(history), ensure_ascii=False, indent=2))
+    else:
+        print(history_text(history))
     return 0
 
 

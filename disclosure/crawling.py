@@ -104,6 +104,7 @@ def column_of(portal: Portal) -> Column:
         start_urls=tuple(portal.start_urls),
         platform=getattr(portal, "platform", None),
         item_pattern=portal.hints.get("item_pattern"),
+        revalidate_days=getattr(portal, "revalidate_days", None),
     )
 
 

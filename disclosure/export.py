@@ -25,6 +25,7 @@ COLUMNS = (
     "raw",
     "sha256",
     "parser_version",
+    "status",
 )
 FORMATS = ("csv", "jsonl")
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import threading
+from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -26,6 +28,40 @@ def lookup(site: Site, raw_path: str, request: Request | None = None) -> Resourc
     if resource is None and path.endswith("/"):
         resource = site.pages.get(path + "index.html")
     return resource or _NOT_FOUND
+
+
+def _etag(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
+
+
+def _header(headers: tuple[tuple[str, str], ...], name: str) -> str | None:
+    return next((value for key, value in headers if key.lower() == name), None)
+
+
+def _validators(resource: Resource) -> tuple[tuple[str, str], ...]:
+    """ETag and Last-Modified of a 200 resource (an ETag made from its bytes if it has none)."""
+    if resource.status != 200:
+        return ()
+    etag = _header(resource.headers, "etag") or _etag(resource.body)
+    modified = _header(resource.headers, "last-modified")
+    return (("ETag", etag),) + ((("Last-Modified", modified),) if modified else ())
+
+
+def _not_modified(validators: tuple[tuple[str, str], ...], request_headers: dict[str, str]) -> bool:
+    """RFC 9110 13.2.2: If-None-Match decides when sent; else If-Modified-Since."""
+    if not validators:
+        return False
+    etag = _header(validators, "etag")
+    if "if-none-match" in request_headers:
+        asked = [tag.strip() for tag in request_headers["if-none-match"].split(",")]
+        return etag in asked or "*" in asked
+    modified, since = _header(validators, "last-modified"), request_headers.get("if-modified-since")
+    if not modified or not since:
+        return False
+    try:
+        return parsedate_to_datetime(modified) <= parsedate_to_datetime(since)
+    except (TypeError, ValueError):
+        return False
 
 
 def _request(method: str, raw_path: str, headers: dict[str, str], body: bytes) -> Request:
@@ -63,11 +99,20 @@ def _handler_for(server: PortalServer) -> type[BaseHTTPRequestHandler]:
             request = _request(self.command, self.path, headers, body)
             # read the site on every request: a test may swap it between two crawls
             resource = lookup(server.site, self.path, request)
+            validators = _validators(resource)
+            if self.command in ("GET", "HEAD") and _not_modified(validators, headers):
+                self.send_response(304)
+                for name, value in validators:
+                    self.send_header(name, value)
+                self.end_headers()
+                return
             self.send_response(resource.status)
             self.send_header("Content-Type", resource.content_type)
             self.send_header("Content-Length", str(len(resource.body)))
             for name, value in resource.headers:
                 self.send_header(name, value)
+            if resource.status == 200 and not _header(resource.headers, "etag"):
+                self.send_header("ETag", _etag(resource.body))
             self.end_headers()
             if include_body:
                 self.wfile.write(resource.body)

@@ -23,8 +23,10 @@ record = dataclass(frozen=True, slots=True, kw_only=True)
 @record
 class KnownDocument:
     url: str
+    portal: str | None
     role: str | None  # "list" | "item" | "attachment"; None when stored before roles were kept
     parent_url: str | None
+    link_text: str | None
     withdrawn_at: datetime | None
     # The latest capture; all None when every request so far got no answer.
     capture_id: int | None = None
@@ -82,8 +84,10 @@ def known_documents(session: Session, portal: str) -> list[KnownDocument]:
         known.append(
             KnownDocument(
                 url=document.url,
+                portal=document.portal,
                 role=document.role,
                 parent_url=parent_url,
+                link_text=document.link_text,
                 withdrawn_at=document.withdrawn_at,
                 **latest_fields,
             )

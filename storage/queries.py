@@ -36,6 +36,7 @@ class ReportValue:
     value_source: str = "published"  # "published" | "ocr"
     confidence: float | None = None
     unit: str | None = None
+    status: str = "current"  # "current" | "withdrawn" | "superseded" (by a 更正/修订 edition)
 
 
 @record
@@ -88,6 +89,8 @@ class _Latest:
     year: int | None
     template: str | None
     numbers: int  # values that carry a number
+    title: str | None = None
+    withdrawn: bool = False  # the document answers 404/410 since it was published
 
 
 @record
@@ -111,17 +114,43 @@ def report_values(session: Session, parser_version: str) -> list[ReportValue]:
     A report is a top-level document whose latest capture, or the latest capture of one of
     its attachments, was read as an annual report. Its numbers come from the page itself if
     it has any, else from the attachment with the most numbers (ties: the lowest id);
-    ``source_reason`` says which case applied.
+    ``source_reason`` says which case applied. ``status`` says whether the report is still
+    published: withdrawn reports keep their last numbers, marked "withdrawn".
     """
     reports = _reports(session, parser_version)
     reasons = _source_reasons(session, reports)
+    statuses = report_statuses(reports)
     values = _values_by_extraction(session, [r.source.extraction_id for r in reports])
     rows = []
     for report in reports:
         reason = reasons[report.page.document_id]
+        status = statuses[report.page.document_id]
         for value in values.get(report.source.extraction_id, ()):
-            rows.append(_report_value(report, value, parser_version, reason))
+            rows.append(_report_value(report, value, parser_version, reason, status))
     return rows
+
+
+_CORRECTION = ("更正", "修订", "修正")
+
+
+def report_statuses(reports: list[_Report]) -> dict[int, str]:
+    """By report id: "withdrawn" when its page answers 404/410; "superseded" when a later
+    report of the same body and year, still published, is a corrected edition (更正/修订 in
+    its title); else "current"."""
+    statuses = {r.page.document_id: "withdrawn" if r.page.withdrawn else "current" for r in reports}
+    groups: dict[tuple[str, int], list[_Report]] = defaultdict(list)
+    for report in reports:
+        if statuses[report.page.document_id] == "current" and report.body and report.year is not None:
+            groups[(report.body, report.year)].append(report)
+    for group in groups.values():
+        corrections = [r for r in group if any(word in (r.page.title or "") for word in _CORRECTION)]
+        if not corrections:
+            continue
+        newest = max(r.page.document_id for r in corrections)
+        for report in group:
+            if report.page.document_id < newest:
+                statuses[report.page.document_id] = "superseded"
+    return statuses
 
 
 def report_sources(session: Session, parser_version: str) -> list[ReportSource]:
@@ -314,6 +343,8 @@ def _latest_extractions(session: Session, parser_version: str) -> list[_Latest]:
             Extraction.year,
             Extraction.template,
             numbers,
+            Extraction.title,
+            Document.withdrawn_at,
         )
         .join(Capture, Capture.document_id == Document.id)
         .outerjoin(
@@ -331,7 +362,7 @@ def _latest_extractions(session: Session, parser_version: str) -> list[_Latest]:
 
 
 def _latest_row(row: Any) -> _Latest:
-    doc_id, parent_id, url, sha256, extraction_id, is_report, body, year, template, numbers = row
+    doc_id, parent_id, url, sha256, extraction_id, is_report, body, year, template, numbers, title, withdrawn_at = row
     return _Latest(
         document_id=doc_id,
         parent_id=parent_id,
@@ -343,6 +374,8 @@ def _latest_row(row: Any) -> _Latest:
         year=year,
         template=template,
         numbers=(numbers or 0) if extraction_id is not None else 0,
+        title=title,
+        withdrawn=withdrawn_at is not None,
     )
 
 
@@ -368,7 +401,9 @@ def chunks(items: list, size: int) -> Iterator[list]:
         yield items[start : start + size]
 
 
-def _report_value(report: _Report, value: ExtractedValue, parser_version: str, reason: str) -> ReportValue:
+def _report_value(
+    report: _Report, value: ExtractedValue, parser_version: str, reason: str, status: str = "current"
+) -> ReportValue:
     page, source = report.page, report.source
     return ReportValue(
         report_id=page.document_id,
@@ -387,4 +422,5 @@ def _report_value(report: _Report, value: ExtractedValue, parser_version: str, r
         value_source=value.value_source,
         confidence=value.confidence,
         unit=value.unit,
+        status=status,
     )

@@ -27,6 +27,7 @@ class Row:
     confidence: float | None = None
     unit: str | None = None
     raw: str = ""
+    status: str = "current"
 
 
 ROWS = [

@@ -31,6 +31,7 @@ from ..columns import Column, ColumnOutcome
 from ..items import CaptureItem
 from ..listing import is_attachment
 from ..platforms import ListedItem, ListRequest, Platform, detect
+from ..revalidate import Revisit, revisits_for
 
 # Request kinds and the settings that bound their answers' size and time.
 _LIMITS = {
@@ -79,6 +80,9 @@ class PortalColumnSpider(scrapy.Spider):
         for walk in self.walks.values():
             for request in walk.start():
                 yield self.list_request(request, walk)
+        # the archive's known items and attachments, listed or not: edits and withdrawals show
+        for revisit in revisits_for(self, now=datetime.now(UTC)):
+            yield self.revisit_request(revisit)
 
     # ---- lists ---------------------------------------------------------------------
 
@@ -123,6 +127,20 @@ class PortalColumnSpider(scrapy.Spider):
             callback=self.parse_attachment if role == "attachment" else self.parse_item,
             errback=self.fetch_failed,
             meta={**self._meta(role, walk), "link_text": item.title},
+        )
+
+    def revisit_request(self, revisit: Revisit) -> scrapy.Request:
+        """A known document asked for again (conditionally: ``crawler.middlewares.FrontierMiddleware``)."""
+        return scrapy.Request(
+            revisit.url,
+            callback=self.parse_attachment if revisit.role == "attachment" else self.parse_item,
+            errback=self.fetch_failed,
+            meta={
+                **self._meta(revisit.role, None),
+                "portal": revisit.portal,
+                "parent_url": revisit.parent_url,
+                "link_text": revisit.link_text,
+            },
         )
 
     # ---- items and their files -----------------------------------------------------

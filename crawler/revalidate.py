@@ -1,0 +1,106 @@
+"""Which known documents to ask for again this run, and how to ask.
+
+The archive is the crawl's frontier: every item and attachment it holds for a portal is
+requested on each run, including those the lists no longer show (portals edit reports in
+place and withdraw them without touching their lists). A document with a stored version
+is asked for conditionally (``If-None-Match`` / ``If-Modified-Since`` from its latest
+capture); a 304 then costs no download. ``revalidate_days`` slows this down for large
+portals: a document seen less than that many days ago is left out of this run's
+revalidation (the lists' own items are still requested, conditionally).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from storage.db import database_url, open_archive, session_scope
+from storage.frontier import KnownDocument, known_documents
+
+# A nightly run starts a little earlier or later each night; it still counts as a day later.
+_SLACK = timedelta(hours=2)
+REVISITED_ROLES = ("item", "attachment")
+# Marks a response rebuilt from the archive after a 304; the pipeline removes it.
+NOT_MODIFIED_HEADER = "X-Disclosure-Not-Modified"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Revisit:
+    url: str
+    role: str  # "item" | "attachment"
+    portal: str
+    parent_url: str | None
+    link_text: str | None = None
+
+
+def revisits_for(spider, *, now: datetime) -> list[Revisit]:
+    """What a spider revalidates this run: the due documents of each of its columns' portals."""
+    settings = spider.settings
+    db_url = database_url(settings.get("DISCLOSURE_DB") or None)
+    cadence: dict[str, float] = {}
+    for column in getattr(spider, "columns", None) or ():
+        days = getattr(column, "revalidate_days", None)
+        if column.portal and column.portal not in cadence:
+            cadence[column.portal] = settings.getfloat("DISCLOSURE_REVALIDATE_DAYS", 1) if days is None else days
+    if not cadence:
+        return []
+    known = load_known(db_url, cadence)
+    by_portal: dict[str, list[KnownDocument]] = {portal: [] for portal in cadence}
+    for doc in known.values():
+        if doc.portal in by_portal:
+            by_portal[doc.portal].append(doc)
+    return [
+        revisit
+        for portal, docs in by_portal.items()
+        for revisit in due(docs, portal, now=now, revalidate_days=cadence[portal])
+    ]
+
+
+def load_known(db_url: str, portals: Iterable[str]) -> dict[str, KnownDocument]:
+    """The known documents of ``portals`` by URL (a fresh archive has none)."""
+    engine = open_archive(db_url)
+    try:
+        with session_scope(engine) as session:
+            return {doc.url: doc for portal in portals for doc in known_documents(session, portal)}
+    finally:
+        engine.dispose()
+
+
+def due(
+    known: Iterable[KnownDocument], portal: str, *, now: datetime, revalidate_days: float = 1
+) -> list[Revisit]:
+    """The documents of ``portal`` to request again this run, items before attachments."""
+    window = timedelta(days=revalidate_days) - _SLACK
+    revisits = []
+    for doc in known:
+        role = doc.role or ("attachment" if doc.parent_url else "item")
+        if role not in REVISITED_ROLES:
+            continue  # list pages are re-walked from the column's start URLs
+        if doc.last_seen_at is not None and revalidate_days > 0 and now - doc.last_seen_at < window:
+            continue
+        revisits.append(
+            Revisit(url=doc.url, role=role, portal=portal, parent_url=doc.parent_url, link_text=doc.link_text)
+        )
+    return sorted(revisits, key=lambda r: (REVISITED_ROLES.index(r.role), r.url))
+
+
+def conditional_headers(doc: KnownDocument) -> dict[str, str]:
+    """Validators of the latest capture, if it is a version worth keeping (2xx)."""
+    if doc.capture_id is None or doc.status is None or not 200 <= doc.status < 300:
+        return {}
+    headers = {}
+    etag = header(doc.headers or {}, "etag")
+    modified = header(doc.headers or {}, "last-modified")
+    if etag:
+        headers["If-None-Match"] = etag
+    if modified:
+        headers["If-Modified-Since"] = modified
+    return headers
+
+
+def header(headers: Mapping[str, list[str]], name: str) -> str | None:
+    for key, values in headers.items():
+        if key.lower() == name and values:
+            return values[0]
+    return None
