@@ -7,6 +7,9 @@ on every run; commit it. ``tests/test_corpus_accuracy.py`` reads the folders.
 ``label.json``:
 - ``file``, ``url``, ``content_type``, ``fetched_at``: what extraction is called with;
 - ``format``: the ``Document.format`` extraction must report;
+- ``producer``: what made the file: ``simportal`` (the project's own renderers), ``seed``
+  (a real report's text), or another producer (``STYLED`` below: Word-style documents
+  exported by LibreOffice, HTML in the markup of other CMSs and editors);
 - ``is_annual_report``, ``body``, ``year``, ``template``: the report's identity (null for
   documents that are not annual reports, or where the bytes cannot show it);
 - ``image_only``: the report is published as images; no number may be read from it;
@@ -28,7 +31,7 @@ import sys
 import tempfile
 import zipfile
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from html import escape
@@ -48,6 +51,9 @@ from simportal.report_html import attachment_links
 from simportal.tables import Grid, appeals_grid, column_count, place, proactive_grid, requests_grid
 
 from tests import report_fixtures as rf
+
+from . import cms, word
+from .dense import dense_values
 
 CORPUS = Path(__file__).resolve().parent
 SEEDS = CORPUS.parent / "seeds"
@@ -69,13 +75,18 @@ BODIES = {
     "nanhu": Body(name="南湖街道办事处", code="010312018", kind="township"),
     "bailu": Body(name="白鹭乡人民政府", code="010312026", kind="township"),
     "shiqiao": Body(name="石桥镇人民政府", code="010312034", kind="county"),
+    "lanzhou": Body(name="岚州市人民政府", code="11330700002609123K", kind="county"),
+    "lanzhou-transport": Body(name="岚州市交通运输局", code="113307000026093417", kind="department"),
+    "qingyuan": Body(name="清源区人民政府", code="11330702002598412H", kind="county"),
+    "wanghai": Body(name="望海新区管理委员会", code="11330700MB1C56210X", kind="county"),
 }
-COUNTIES = {"qinglan": "青岚县", "yunxi": "云溪县", "tongchuan": "桐川县"}  # the portals, by host name
+COUNTIES = {"qinglan": "青岚县", "yunxi": "云溪县", "tongchuan": "桐川县", "lanzhou": "岚州市"}  # the portals, by host name
 PORTAL_OF = {
     "qinglan": "qinglan", "qinglan-edu": "qinglan", "chengguan": "qinglan",
     "yunxi-civil": "yunxi", "yunxi-market": "yunxi", "xiaba": "yunxi",
     "tongchuan": "tongchuan", "tongchuan-health": "tongchuan", "tongchuan-land": "tongchuan",
     "nanhu": "tongchuan", "bailu": "tongchuan", "shiqiao": "tongchuan",
+    "lanzhou": "lanzhou", "lanzhou-transport": "lanzhou", "qingyuan": "lanzhou", "wanghai": "lanzhou",
 }
 
 # Deliberate breaks of the template's arithmetic: cells moved off their true value, and the
@@ -128,26 +139,27 @@ class Report:
     numbers_as_text: bool = False  # xlsx: numbers stored as text cells
     rule_break: str | None = None
     content_type_sent: bool = True  # False: the response came without a Content-Type
+    dense: bool = False  # a busy body's numbers (tests/corpus/dense.py): few zero cells
 
 
 _NOT_GIVEN_V2021 = (("proactive", "fees", "amount_10k_yuan"), ("requests", "denied_inquiry", "research"),
                     ("appeals", "litigation_after_reconsideration", "pending"))
 
 REPORTS = (
-    Report(name="html-utf8-v2021", format="html", body="qinglan", year=2023, template="v2021"),
-    Report(name="html-utf8-v2019", format="html", body="tongchuan-health", year=2020, template="v2019",
+    Report(name="html-utf8-v2021", dense=True, format="html", body="qinglan", year=2023, template="v2021"),
+    Report(name="html-utf8-v2019", dense=True, format="html", body="tongchuan-health", year=2020, template="v2019",
            editor="Custom_UnionStyle"),
-    Report(name="html-gbk-meta-v2021", format="html", body="qinglan-edu", year=2022, template="v2021",
+    Report(name="html-gbk-meta-v2021", dense=True, format="html", body="qinglan-edu", year=2022, template="v2021",
            encoding="gbk-meta"),
     Report(name="html-gbk-undeclared-v2019", format="html", body="tongchuan", year=2019, template="v2019",
            encoding="gbk-undeclared"),
-    Report(name="html-split-tables-v2021", format="html", body="yunxi-market", year=2024, template="v2021",
+    Report(name="html-split-tables-v2021", dense=True, format="html", body="yunxi-market", year=2024, template="v2021",
            layout=("split",), social_org_label="社会组织"),
     Report(name="html-split-tables-v2019", format="html", body="shiqiao", year=2019, template="v2019",
            layout=("split",), encoding="gbk-meta"),
-    Report(name="html-nested-layout-v2019", format="html", body="nanhu", year=2021, template="v2019",
+    Report(name="html-nested-layout-v2019", dense=True, format="html", body="nanhu", year=2021, template="v2019",
            layout=("nested",)),
-    Report(name="html-nested-split-v2021", format="html", body="tongchuan-land", year=2022, template="v2021",
+    Report(name="html-nested-split-v2021", dense=True, format="html", body="tongchuan-land", year=2022, template="v2021",
            layout=("nested", "split"), editor="Custom_UnionStyle"),
     Report(name="html-full-width-v2021", format="html", body="bailu", year=2022, template="v2021", digits="full"),
     Report(name="html-full-width-gbk-v2019", format="html", body="chengguan", year=2020, template="v2019",
@@ -158,38 +170,38 @@ REPORTS = (
     Report(name="html-not-given-v2019", format="html", body="qinglan", year=2019, template="v2019",
            dashes=(("proactive", "procurement", "amount"), ("proactive", "other_services", "prev_year_count"),
                    ("appeals", "litigation_direct", "corrected"))),
-    Report(name="html-thousands-v2021", format="html", body="tongchuan", year=2022, template="v2021",
+    Report(name="html-thousands-v2021", dense=True, format="html", body="tongchuan", year=2022, template="v2021",
            digits="thousands"),
     Report(name="html-no-year-in-title-v2021", format="html", body="xiaba", year=2021, template="v2021",
            title_has_year=False, heading_style="arabic"),
-    Report(name="html-break-appeals-v2021", format="html", body="yunxi-civil", year=2023, template="v2021",
+    Report(name="html-break-appeals-v2021", dense=True, format="html", body="yunxi-civil", year=2023, template="v2021",
            rule_break="appeals-total"),
     Report(name="html-break-balance-v2019", format="html", body="qinglan", year=2020, template="v2019",
            rule_break="requests-balance", encoding="gbk-undeclared"),
-    Report(name="docx-v2021", format="docx", body="tongchuan", year=2023, template="v2021"),
+    Report(name="docx-v2021", dense=True, format="docx", body="tongchuan", year=2023, template="v2021"),
     Report(name="docx-v2019", format="docx", body="chengguan", year=2019, template="v2019"),
     Report(name="docx-v2019-in-2022", format="docx", body="xiaba", year=2022, template="v2019"),
     Report(name="docx-not-given-v2021", format="docx", body="qinglan-edu", year=2024, template="v2021",
            dashes=_NOT_GIVEN_V2021, social_org_label="社会组织"),
-    Report(name="docx-break-outcomes-v2021", format="docx", body="yunxi-civil", year=2022, template="v2021",
+    Report(name="docx-break-outcomes-v2021", dense=True, format="docx", body="yunxi-civil", year=2022, template="v2021",
            rule_break="requests-outcomes"),
-    Report(name="pdf-v2021", format="pdf", body="yunxi-market", year=2021, template="v2021"),
-    Report(name="pdf-v2019", format="pdf", body="tongchuan-health", year=2019, template="v2019"),
+    Report(name="pdf-v2021", dense=True, format="pdf", body="yunxi-market", year=2021, template="v2021"),
+    Report(name="pdf-v2019", dense=True, format="pdf", body="tongchuan-health", year=2019, template="v2019"),
     Report(name="pdf-not-given-v2021", format="pdf", body="nanhu", year=2024, template="v2021",
            dashes=_NOT_GIVEN_V2021, social_org_label="社会组织"),
     Report(name="pdf-break-applicants-v2019", format="pdf", body="bailu", year=2021, template="v2019",
            rule_break="requests-applicants"),
-    Report(name="text-tabs-v2021", format="text", body="tongchuan-land", year=2021, template="v2021"),
+    Report(name="text-tabs-v2021", dense=True, format="text", body="tongchuan-land", year=2021, template="v2021"),
     Report(name="text-tabs-v2019", format="text", body="tongchuan", year=2021, template="v2019",
            rule_break="appeals-total", content_type_sent=False),
-    Report(name="text-cells-v2019", format="text", body="shiqiao", year=2020, template="v2019",
+    Report(name="text-cells-v2019", dense=True, format="text", body="shiqiao", year=2020, template="v2019",
            text_layout="cells"),
     Report(name="text-cells-v2021", format="text", body="qinglan", year=2024, template="v2021",
            text_layout="cells", heading_style="arabic", dashes=(("requests", "denied_inquiry", "research"),)),
-    Report(name="doc-v2021", format="doc", body="qinglan-edu", year=2021, template="v2021"),
+    Report(name="doc-v2021", dense=True, format="doc", body="qinglan-edu", year=2021, template="v2021"),
     Report(name="doc-v2019", format="doc", body="nanhu", year=2020, template="v2019",
            rule_break="requests-outcomes"),
-    Report(name="xlsx-v2021", format="xlsx", body="yunxi-market", year=2023, template="v2021",
+    Report(name="xlsx-v2021", dense=True, format="xlsx", body="yunxi-market", year=2023, template="v2021",
            dashes=(("proactive", "enforcement", "decisions"),), social_org_label="社会组织"),
     Report(name="xlsx-v2019", format="xlsx", body="tongchuan", year=2020, template="v2019", sheets="one",
            numbers_as_text=True),
@@ -214,7 +226,8 @@ def report_values(report: Report) -> dict[Key, Decimal | None]:
     """The numbers as published: rule-consistent, then broken on purpose, then some not given."""
     rng = random.Random(f"{SEED}:{report.name}")
     kind = BODIES[report.body].kind
-    values: dict[Key, Decimal | None] = dict(generate_values(rng, report.template, kind))
+    values: dict[Key, Decimal | None] = dict(
+        dense_values(rng, report.template) if report.dense else generate_values(rng, report.template, kind))
     if report.digits == "thousands":
         values[("proactive", "normative_docs", "in_force")] = D(rng.randint(1_000, 9_999))
         values[("proactive", "licensing", "decisions")] = D(rng.randint(10_000, 99_999))
@@ -459,10 +472,10 @@ class Case:
 def _label(*, file: str, url: str, content_type: str | None, fetched_at: datetime, format: str,
            is_annual_report: bool, body: str | None, year: int | None, template: str | None,
            values: Mapping[Key, Decimal | None], rule_failures: list | None = None, image_only: bool = False,
-           features: tuple[str, ...] = (), note: str = "") -> dict:
+           features: tuple[str, ...] = (), note: str = "", producer: str = "simportal") -> dict:
     label = {
         "file": file, "url": url, "content_type": content_type, "fetched_at": fetched_at.isoformat(),
-        "format": format, "is_annual_report": is_annual_report, "body": body, "year": year,
+        "format": format, "producer": producer, "is_annual_report": is_annual_report, "body": body, "year": year,
         "template": template, "image_only": image_only,
         "values": {".".join(key): None if value is None else str(value) for key, value in values.items()},
         "rule_failures": rule_failures or [], "features": list(features),
@@ -493,6 +506,8 @@ def _features(report: Report) -> tuple[str, ...]:
         features.append("not-given")
     if report.rule_break:
         features.append(f"break-{report.rule_break}")
+    if report.dense:
+        features.append("dense")
     if not report.title_has_year:
         features.append("no-year-in-title")
     if report.heading_style == "arabic":
@@ -649,6 +664,206 @@ def image_pdf_case() -> Case:
     return Case(name="image-only-pdf", file="report.pdf", content=scanned_pdf, label=label)
 
 
+# ---- documents from other producers ---------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Styled:
+    """A busy body's report (few zero cells) made by another producer than the project's renderers."""
+
+    name: str
+    producer: str  # word-docx | libreoffice-pdf | libreoffice-doc | word-paste-html | p-cells-html | br-headers-html
+    body: str  # key of BODIES
+    year: int
+    template: str
+    chrome: str = "trs"  # html: trs | hanweb | gkmlpt
+    encoding: str = "utf-8"  # html: utf-8 | gbk-meta
+    hybrid: bool = False  # v2021 printing the single old row （六）其他处理
+    millions: bool = False  # 行政许可/行政处罚 decisions in the millions
+    places: int = 4  # decimals of the money cells
+    typos: Mapping[str, str] = field(default_factory=dict)  # row label -> as printed
+    numbering: str = "."  # "、": items numbered "1、" in place of "1."
+    marks: Mapping[Key, str] = field(default_factory=dict)  # cells printed as "—", "/" or blank
+    title_lines: int = 1  # 2: the body's name on a line of its own above the title
+    padding: int = 0  # Word: prose lines before the requests table, placing its page break
+
+
+_TYPO = {"2.其他法律行政法规禁止公开": "2.其他法律行政止公开"}
+_WORD_FORMATS = {"word-docx": "docx", "libreoffice-pdf": "pdf", "libreoffice-doc": "doc"}
+_NOT_GIVEN_MARKS = {("proactive", "fees", "amount_10k_yuan"): "—", ("requests", "denied_inquiry", "research"): "/",
+                    ("requests", "rejected_excessive", "other_org"): "",
+                    ("appeals", "litigation_after_reconsideration", "pending"): "—"}
+
+_NOT_GIVEN_V2019 = {("proactive", "procurement", "amount"): "/", ("requests", "unable_unclear", "research"): "—",
+                    ("appeals", "litigation_direct", "pending"): ""}
+
+STYLED = (
+    Styled(name="pdf-word-v2021-pages", producer="libreoffice-pdf", body="lanzhou", year=2023, template="v2021",
+           millions=True, places=6, title_lines=2, padding=3),
+    Styled(name="pdf-word-v2019-pages", producer="libreoffice-pdf", body="qingyuan", year=2020, template="v2019",
+           typos=_TYPO, padding=6),
+    Styled(name="pdf-word-hybrid-v2021", producer="libreoffice-pdf", body="lanzhou-transport", year=2022,
+           template="v2021", hybrid=True, numbering="、", padding=1),
+    Styled(name="pdf-word-not-given-v2021", producer="libreoffice-pdf", body="wanghai", year=2024, template="v2021",
+           marks=_NOT_GIVEN_MARKS, places=5),
+    Styled(name="doc-word-v2021", producer="libreoffice-doc", body="qingyuan", year=2022, template="v2021",
+           typos=_TYPO, places=5, marks=_NOT_GIVEN_MARKS),
+    Styled(name="doc-word-hybrid-v2021", producer="libreoffice-doc", body="lanzhou", year=2021, template="v2021",
+           hybrid=True, millions=True),
+    Styled(name="docx-word-v2019", producer="word-docx", body="lanzhou-transport", year=2019, template="v2019",
+           numbering="、", title_lines=2),
+    Styled(name="docx-word-v2021", producer="word-docx", body="lanzhou", year=2024, template="v2021",
+           millions=True, places=6, typos=_TYPO, marks=_NOT_GIVEN_MARKS),
+    Styled(name="html-word-paste-v2021", producer="word-paste-html", body="lanzhou", year=2022, template="v2021",
+           millions=True, places=6),
+    Styled(name="html-word-paste-v2019", producer="word-paste-html", body="qingyuan", year=2019, template="v2019",
+           encoding="gbk-meta", typos=_TYPO),
+    Styled(name="html-word-paste-hybrid-v2021", producer="word-paste-html", body="lanzhou-transport", year=2023,
+           template="v2021", hybrid=True, marks=_NOT_GIVEN_MARKS),
+    Styled(name="html-p-cells-v2021", producer="p-cells-html", body="qingyuan", year=2023, template="v2021",
+           chrome="hanweb", places=5),
+    Styled(name="html-p-cells-v2019", producer="p-cells-html", body="lanzhou-transport", year=2020, template="v2019",
+           chrome="hanweb", numbering="、", marks=_NOT_GIVEN_V2019),
+    Styled(name="html-gkmlpt-v2021", producer="p-cells-html", body="wanghai", year=2022, template="v2021",
+           chrome="gkmlpt", millions=True),
+    Styled(name="html-gkmlpt-hybrid-v2021", producer="word-paste-html", body="wanghai", year=2023, template="v2021",
+           chrome="gkmlpt", hybrid=True, typos=_TYPO),
+    Styled(name="html-br-headers-v2019", producer="br-headers-html", body="lanzhou", year=2020, template="v2019",
+           chrome="hanweb", millions=True),
+    Styled(name="html-br-headers-v2021", producer="br-headers-html", body="qingyuan", year=2024, template="v2021",
+           marks=_NOT_GIVEN_MARKS),
+)
+
+
+def styled_values(spec: Styled) -> dict[Key, Decimal | None]:
+    rng = random.Random(f"{SEED}:{spec.name}")
+    values: dict[Key, Decimal | None] = dict(dense_values(rng, spec.template, hybrid=spec.hybrid,
+                                                          millions=spec.millions, places=spec.places))
+    for key in spec.marks:
+        values[key] = None
+    return values
+
+
+def _relabel(grid: Grid, spec: Styled) -> Grid:
+    def text(cell_text: str) -> str:
+        printed = spec.typos.get(cell_text, cell_text)
+        return _ITEM_NUMBER.sub(r"\1、", printed) if spec.numbering == "、" else printed
+
+    return tuple(tuple(replace(cell, text=text(cell.text)) for cell in row) for row in grid)
+
+
+_ITEM_NUMBER = re.compile(r"^([1-9])\.")
+
+
+def styled_grids(spec: Styled, shown: Mapping[Key, str | None]) -> dict[str, Grid]:
+    printed = {key: spec.marks.get(key, text) for key, text in shown.items()}
+    grids = {
+        "proactive": proactive_grid(spec.template, printed),
+        "requests": requests_grid("v2019" if spec.hybrid else spec.template, printed),
+        "appeals": appeals_grid(printed),
+    }
+    return {table: _relabel(grid, spec) for table, grid in grids.items()}
+
+
+def styled_blocks(plan: ReportPlan) -> list[tuple[str, str]]:
+    blocks = [("title", report_title(plan)), ("p", intro(plan))]
+    for section in sections(plan):
+        blocks.append(("h", section.heading))
+        blocks.extend(("p", text) for text in section.paragraphs)
+        if section.table:
+            blocks.append(("table", section.table))
+    blocks.extend(("sign", line) for line in signature(plan))
+    return blocks
+
+
+def styled_url(spec: Styled, plan: ReportPlan) -> str:
+    host = f"http://www.{PORTAL_OF[spec.body]}.gov.cn"
+    day = plan.published
+    if spec.producer in _WORD_FORMATS:
+        return page_url(spec.body, day, plan.doc_id, _WORD_FORMATS[spec.producer])
+    if spec.chrome == "hanweb":
+        return f"{host}/art/{day.year}/{day.month}/{day.day}/art_{_HANWEB_COLUMN}_{plan.doc_id}.html"
+    if spec.chrome == "gkmlpt":
+        return f"{host}/gkmlpt/content/{plan.doc_id // 10**6}/{plan.doc_id // 1000 % 1000}/post_{plan.doc_id}.html"
+    return page_url(spec.body, day, plan.doc_id)
+
+
+_HANWEB_COLUMN = 1229617363
+_MARKUPS = {"word-paste-html": cms.word_paste, "p-cells-html": cms.p_cells, "br-headers-html": cms.br_headers}
+
+
+def render_styled_html(spec: Styled, plan: ReportPlan, grids: Mapping[str, Grid]) -> bytes:
+    content = _MARKUPS[spec.producer](styled_blocks(plan), grids)
+    body = plan.body
+    index_code = f"{body.code}/{plan.published.year}-{plan.doc_id % 100_000:05d}"
+    site = f"{COUNTIES[PORTAL_OF[spec.body]]}人民政府" if spec.body != "wanghai" else body.name
+    if spec.chrome == "hanweb":
+        html = cms.hanweb_page(site=site, title=report_title(plan), publisher=body.name, day=plan.published,
+                               index_code=index_code, content=content, column_id=_HANWEB_COLUMN,
+                               article_id=plan.doc_id)
+    elif spec.chrome == "gkmlpt":
+        html = cms.gkmlpt_page(site=site, title=report_title(plan), publisher=body.name, day=plan.published,
+                               index_code=index_code, content=content, post_id=plan.doc_id)
+    else:
+        charset = "gb2312" if spec.encoding == "gbk-meta" else "utf-8"
+        html = detail_page(portal_of(spec.body), title=report_title(plan), publisher=body.name, code=body.code,
+                           day=plan.published, doc_id=plan.doc_id, content=content, charset=charset)
+    return html.encode("gbk" if spec.encoding == "gbk-meta" else "utf-8")
+
+
+def render_styled_word(spec: Styled, plan: ReportPlan, grids: Mapping[str, Grid]) -> bytes:
+    title = report_title(plan)
+    lines = (plan.body.name, title.removeprefix(plan.body.name)) if spec.title_lines == 2 else (title,)
+    moment = datetime.combine(plan.published, time(9, 0))
+    docx = word.word_document(title_lines=lines, intro=intro(plan), sections=sections(plan), grids=dict(grids),
+                              signature=signature(plan), moment=moment, author=plan.body.name,
+                              padding=spec.padding)
+    target = _WORD_FORMATS[spec.producer]
+    if target == "docx":
+        return fixed_zip(docx, modified=f"{moment:%Y-%m-%dT%H:%M:%S}Z")
+    try:
+        return word.export(docx, target)
+    except word.Unavailable as reason:
+        raise Unavailable(str(reason)) from reason
+
+
+def _styled_features(spec: Styled) -> tuple[str, ...]:
+    fmt = _WORD_FORMATS.get(spec.producer, "html")
+    features = [fmt, spec.template, spec.producer, "dense"]
+    if fmt == "html":
+        features.extend((spec.chrome, spec.encoding))
+    flags = {"hybrid": spec.hybrid, "millions": spec.millions, "label-typo": bool(spec.typos),
+             "numbered-1、": spec.numbering == "、", "not-given": bool(spec.marks),
+             "title-two-lines": spec.title_lines == 2, "table-across-pages": spec.producer == "libreoffice-pdf"}
+    features.extend(name for name, on in flags.items() if on)
+    features.append(f"money-{spec.places}-places")
+    return tuple(features)
+
+
+def styled_case(spec: Styled) -> Case:
+    values = styled_values(spec)
+    rng = random.Random(f"{SEED}:{spec.name}:plan")
+    published = date(spec.year + 1, 1, 10) + timedelta(days=rng.randint(0, 50))
+    plan = ReportPlan(body=BODIES[spec.body], year=spec.year, template=spec.template, published=published,
+                      doc_id=2_100_000 + rng.randint(0, 899_999), values=dict(values))
+    shown = {key: None if value is None else str(value) for key, value in values.items()}
+    grids = styled_grids(spec, shown)
+    fmt = _WORD_FORMATS.get(spec.producer, "html")
+    file = f"report.{fmt}"
+    content_type = _MEDIA.get(fmt, "text/html" if spec.encoding == "gbk-meta" else "text/html; charset=utf-8")
+    given = [Value(table=t, row=r, column=c, value=v) for (t, r, c), v in values.items()]
+    failing = [check for check in check_values(spec.template, given) if check.status == "fail"]
+    if failing:
+        raise AssertionError(f"{spec.name}: the numbers break {failing}")
+    render = (lambda: render_styled_html(spec, plan, grids)) if fmt == "html" else (
+        lambda: render_styled_word(spec, plan, grids))
+    label = _label(file=file, url=styled_url(spec, plan), content_type=content_type, fetched_at=_fetched(published),
+                   format=fmt, is_annual_report=True, body=plan.body.name, year=spec.year, template=spec.template,
+                   values=values, features=_styled_features(spec), producer=spec.producer,
+                   note="v2021 report printing the single v2019 row （六）其他处理: its numbers are requests.other.*"
+                   if spec.hybrid else "")
+    return Case(name=spec.name, file=file, content=render, label=label)
+
+
 # Seeds: real reports, text converted from DOCX/PDF; all tables zero.
 SEED_LABELS = (
     ("000_88f21ce372e9fb84.txt", "十四道沟镇人民政府", 2021, "v2019", ("title without year", "year from prose")),
@@ -667,7 +882,8 @@ def seed_case(file_name: str, body: str, year: int, template: str, features: tup
     label = _label(file=file_name, url=f"file:///seeds/{file_name}", content_type="text/plain",
                    fetched_at=datetime(2024, 3, 1, 8, 0, tzinfo=UTC), format="text", is_annual_report=True,
                    body=body, year=year, template=template, values=values,
-                   features=("text", template, "seed", *features), note="a real report (tests/seeds)")
+                   features=("text", template, "seed", *features), note="a real report (tests/seeds)",
+                   producer="seed")
     return Case(name=f"seed-{file_name[:3]}", file=file_name, content=lambda: (SEEDS / file_name).read_bytes(),
                 label=label)
 
@@ -676,6 +892,7 @@ def all_cases() -> tuple[Case, ...]:
     return (
         *(seed_case(*row) for row in SEED_LABELS),
         *(report_case(report) for report in REPORTS),
+        *(styled_case(spec) for spec in STYLED),
         attachment_page_case(),
         image_html_case(),
         image_pdf_case(),
