@@ -36,7 +36,8 @@ _LABEL_ALT = "|".join(r"\s*".join(label) for label in sorted(METADATA_LABELS, ke
 _LABEL_ONLY = re.compile(rf"^({_LABEL_ALT})\s*[:：]?$")
 _LABEL_VALUE = re.compile(rf"({_LABEL_ALT})\s*[:：]\s*(.*?)\s*(?=(?:{_LABEL_ALT})\s*[:：]|$)")
 _TITLE_SEPARATOR = re.compile(r"\s+[-–—|｜_]+\s+|[_|｜]|\s*——\s*|(?<!\d)\s*[-–]\s*(?!\d)")
-_DATE = re.compile(r"(\d{4})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
+_DATE = re.compile(r"([0-9]{4})\s*[-年/.]\s*([0-9]{1,2})\s*[-月/.]\s*([0-9]{1,2})")  # int() reads any script's digits
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 
 
@@ -231,7 +232,7 @@ def published_date(metadata: tuple[tuple[str, str], ...]) -> str | None:
 
 
 def iso_date(text: str) -> str | None:
-    match = _DATE.search(text)
+    match = _DATE.search(text.translate(_FULL_WIDTH_DIGITS))
     if not match:
         return None
     year, month, day = (int(group) for group in match.groups())

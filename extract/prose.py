@@ -17,7 +17,7 @@ _UNIT = r"(?:件|起|宗|个|次)"
 # One count as prose writes it: digits (thousands separators allowed) or Chinese numerals with a
 # unit, or a bare 无 ending the clause. The one group is the number.
 _COUNT = (
-    r"((?:\d{1,3}(?:,\d{3})+|\d+|[零〇一二两三四五六七八九十百千]+)(?=" + _UNIT + r")|无(?=[。；;，,、）)]|$))"
+    r"((?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+|[零〇一二两三四五六七八九十百千]+)(?=" + _UNIT + r")|无(?=[。；;，,、）)]|$))"
     + _UNIT + "?"
 )
 # Words between a noun and its number: "申请数量共计为12件", "行政复议的案件3起".
@@ -84,9 +84,12 @@ def stated_counts(text: str) -> tuple[StatedCount, ...]:
 
 
 def chinese_number(text: str) -> int | None:
-    """零…九千九百九十九 and digit strings; None when ``text`` is not a number."""
+    """零…九千九百九十九 and ASCII digit strings; None when ``text`` is not a number.
+
+    Digits of other scripts ("٣", "๓") are no number: ``str.isdigit`` and ``int`` would take them.
+    """
     text = text.replace(",", "")
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         return int(text)
     if text == "无":
         return 0

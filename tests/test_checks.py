@@ -124,3 +124,60 @@ def test_tables_not_in_the_values_are_not_checked():
     checks = check_values("v2021", appeals_only)
     assert {check.rule for check in checks} == {"appeals.total"}
     assert check_values("v2021", ()) == ()
+
+
+# -- "fitted": a rule that chose the cells cannot confirm them ----------------------------
+
+STRAY_ROW = "\t\t2.重复申请\t0\t1\t0\t0\t0\t0\t1"
+
+
+def test_a_line_whose_cells_the_rule_chose_is_fitted_not_pass():
+    from extract.checks import STATUSES
+    from extract.tables import tables_from_text
+
+    text = rf.to_text(rf.report_blocks("v2021"))
+    assert STRAY_ROW in text
+    tables = tables_from_text(text.replace(STRAY_ROW, STRAY_ROW + "\t5"))
+    assert tables.fitted == (("requests.applicants", "rejected_duplicate"),)
+    checks = by_line(check_values(tables.template, tables.values, fitted=tables.fitted))
+    assert checks[("requests.applicants", "rejected_duplicate")].status == "fitted"
+    assert "fitted" in STATUSES
+    # the other rules over the same cells still confirm or refute them
+    assert checks[("requests.outcomes", "commercial")].status == "pass"
+    assert sum(1 for check in checks.values() if check.status == "fitted") == 1
+
+
+def test_without_a_stray_cell_nothing_is_fitted():
+    from extract.tables import tables_from_text
+
+    tables = tables_from_text(rf.to_text(rf.report_blocks("v2021")))
+    assert tables.fitted == ()
+    assert all(c.status != "fitted" for c in check_values(tables.template, tables.values, fitted=tables.fitted))
+
+
+def test_a_fitted_line_that_fails_stays_a_failure():
+    values = report_values("v2021", requests__rejected_duplicate__total=Decimal(7))
+    checks = by_line(check_values("v2021", values, fitted=[("requests.applicants", "rejected_duplicate")]))
+    assert checks[("requests.applicants", "rejected_duplicate")].status == "fail"
+
+
+def test_appeals_window_chosen_by_rule_four_is_fitted():
+    from extract.tables import tables_from_text
+
+    text = rf.to_text(rf.report_blocks("v2021"))
+    numbers = "1\t1\t0\t1\t3\t2\t0\t1\t0\t3\t0\t0\t0\t1\t1"
+    assert numbers in text
+    tables = tables_from_text(text.replace(numbers, "9\t" + numbers))
+    assert ("appeals.total", "reconsideration") in tables.fitted
+    checks = by_line(check_values(tables.template, tables.values, fitted=tables.fitted))
+    assert {checks[("appeals.total", row)].status for row in APPEAL_ROWS} == {"fitted"}
+
+
+def test_the_document_carries_fitted_checks():
+    from extract import extract_document
+
+    text = rf.to_text(rf.report_blocks("v2021")).replace(STRAY_ROW, STRAY_ROW + "\t5")
+    document = extract_document(text.encode("utf-8"), url="http://127.0.0.1/report.txt", content_type="text/plain")
+    assert [(c.rule, c.scope) for c in document.checks if c.status == "fitted"] == [
+        ("requests.applicants", "rejected_duplicate")
+    ]

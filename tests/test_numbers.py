@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from extract.numbers import is_not_given, is_value, parse_number
+from extract.numbers import is_foreign_number, is_not_given, is_number, is_value, parse_number, read_cell
 
 
 @pytest.mark.parametrize(
@@ -51,3 +51,45 @@ def test_labels_are_not_values(cell):
 def test_zero_is_a_number_not_a_blank():
     assert parse_number("0") == 0
     assert not is_not_given("0")
+
+
+# -- only ASCII and full-width digits are digits ------------------------------------
+
+OTHER_SCRIPTS = {
+    "arabic-indic": "٠١٢٣٤٥٦٧٨٩",
+    "extended arabic-indic": "۰۱۲۳۴۵۶۷۸۹",
+    "devanagari": "०१२३४५६७८९",
+    "thai": "๐๑๒๓๔๕๖๗๘๙",
+    "bengali": "০১২৩৪৫৬৭৮৯",
+    "mathematical bold": "𝟎𝟏𝟐𝟑𝟒𝟓𝟔𝟕𝟖𝟗",
+}
+
+
+@pytest.mark.parametrize("script", sorted(OTHER_SCRIPTS))
+def test_digits_of_other_scripts_are_not_numbers(script):
+    digits = str.maketrans("0123456789", OTHER_SCRIPTS[script])
+    for cell in ("7", "12", "1,234", "-3", "12.5", "5件", "251000元"):
+        written = cell.translate(digits)
+        assert parse_number(written) is None, written
+        assert not is_number(written)
+        assert is_foreign_number(written)  # it stands where a number stands, as "not a number"
+        assert is_value(written)
+        reading = read_cell(written)
+        assert reading.number is None and "not ASCII or full-width" in reading.problem
+
+
+@pytest.mark.parametrize("cell", ["①", "²", "1²", "⑫", "1٢"])
+def test_digits_made_ascii_by_nfkc_are_not_numbers(cell):
+    assert parse_number(cell) is None
+
+
+def test_a_table_written_in_arabic_indic_digits_gives_no_number():
+    from extract.tables import tables_from_text
+
+    from . import report_fixtures as rf
+
+    text = rf.to_text(rf.report_blocks("v2021")).translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+    tables = tables_from_text(text.translate(str.maketrans("0123456789", OTHER_SCRIPTS["arabic-indic"])))
+    assert tables.values, "the tables are still found"
+    assert all(value.value is None for value in tables.values)
+    assert any("not ASCII or full-width" in w for w in tables.warnings)

@@ -21,10 +21,9 @@ _SKIPPED = frozenset({"script", "style", "noscript", "template", "head", "title"
 
 
 def _int(value: str | None) -> int:
-    try:
-        return int((value or "1").strip())
-    except ValueError:
-        return 1
+    text = (value or "1").strip()
+    # int() also reads Arabic-Indic or Thai digits: a span is ASCII digits or nothing
+    return int(text) if text.isascii() and text.isdigit() else 1
 
 
 def _tag(element) -> str:
