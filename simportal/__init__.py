@@ -7,6 +7,7 @@ deterministically, and served on 127.0.0.1 only.
 from collections.abc import Callable
 
 from .generic_site import build_generic_site
+from .gkmlpt_site import build_gkmlpt_site
 from .model import ExpectedReport, Resource, Site
 from .server import PortalServer
 from .site import build_site
@@ -15,6 +16,7 @@ from .site import build_site
 SITES: dict[str, Callable[[], Site]] = {
     "trs": build_site,
     "generic": build_generic_site,
+    "gkmlpt": build_gkmlpt_site,
 }
 
 __all__ = ["SITES", "ExpectedReport", "PortalServer", "Resource", "Site", "build_site"]
