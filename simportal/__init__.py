@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from .generic_site import build_generic_site
 from .gkmlpt_site import build_gkmlpt_site
+from .hanweb_site import build_hanweb_site
 from .model import ExpectedReport, Resource, Site
 from .server import PortalServer
 from .site import build_site
@@ -17,6 +18,7 @@ SITES: dict[str, Callable[[], Site]] = {
     "trs": build_site,
     "generic": build_generic_site,
     "gkmlpt": build_gkmlpt_site,
+    "hanweb": build_hanweb_site,
 }
 
 __all__ = ["SITES", "ExpectedReport", "PortalServer", "Resource", "Site", "build_site"]
