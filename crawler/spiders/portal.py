@@ -121,12 +121,13 @@ class PortalColumnSpider(scrapy.Spider):
         )
 
     def item_request(self, item: ListedItem, walk: ColumnWalk | None) -> scrapy.Request:
-        role = "attachment" if is_attachment(item.url) else "item"
+        role = "attachment" if item.parent_url or is_attachment(item.url) else "item"
+        parent = {"parent_url": item.parent_url} if item.parent_url else {}  # a file an API lists with its page
         return scrapy.Request(
             item.url,
             callback=self.parse_attachment if role == "attachment" else self.parse_item,
             errback=self.fetch_failed,
-            meta={**self._meta(role, walk), "link_text": item.title},
+            meta={**self._meta(role, walk), "link_text": item.title, **parent},
         )
 
     def revisit_request(self, revisit: Revisit) -> scrapy.Request:
