@@ -51,6 +51,8 @@ def crawler_settings(db_url: str, *, allowed_networks: list[str], log_level: str
     settings.set("LOG_LEVEL", log_level, priority="cmdline")
     # The command line owns logging; Scrapy's records go through its handler.
     settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
+    # keeps CONCURRENT_REQUESTS_PER_DOMAIN with no download delay (see crawler/downloader.py)
+    settings.set("DOWNLOADER", "crawler.downloader.PoliteDownloader", priority="cmdline")
     return settings
 
 
