@@ -1,3 +1,3 @@
 """The parser version stamped on every extraction. Bump it whenever output may change."""
 
-PARSER_VERSION = "2"
+PARSER_VERSION = "3"
