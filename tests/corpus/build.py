@@ -48,7 +48,7 @@ from simportal.render_docx import report_docx
 from simportal.render_html import article_meta, detail_main, list_main, page, paragraph, word_table
 from simportal.render_pdf import report_pdf
 from simportal.report_html import attachment_links
-from simportal.tables import Grid, appeals_grid, column_count, place, proactive_grid, requests_grid
+from simportal.tables import Cell, Grid, appeals_grid, column_count, place, proactive_grid, requests_grid
 
 from tests import report_fixtures as rf
 
@@ -684,6 +684,9 @@ class Styled:
     numbering: str = "."  # "、": items numbered "1、" in place of "1."
     marks: Mapping[Key, str] = field(default_factory=dict)  # cells printed as "—", "/" or blank
     title_lines: int = 1  # 2: the body's name on a line of its own above the title
+    units: bool = False  # money printed with its unit: 收费金额 in 元 (the key is in 万元), 采购总金额 in 万元
+    split_labels: bool = False  # long row labels typed over two lines (two <p> in HTML)
+    page_number: str = "footer"  # Word: where "- 1 -" goes: footer | header (read before the title)
     padding: int = 0  # Word: prose lines before the requests table, placing its page break
 
 
@@ -695,6 +698,10 @@ _NOT_GIVEN_MARKS = {("proactive", "fees", "amount_10k_yuan"): "—", ("requests"
 
 _NOT_GIVEN_V2019 = {("proactive", "procurement", "amount"): "/", ("requests", "unable_unclear", "research"): "—",
                     ("appeals", "litigation_direct", "pending"): ""}
+
+# the total column of some rows left blank while the others are filled
+_BLANK_TOTALS = {("requests", "granted", "total"): "", ("requests", "partly_granted", "total"): "",
+                 ("requests", "denied_state_secret", "total"): ""}
 
 STYLED = (
     Styled(name="pdf-word-v2021-pages", producer="libreoffice-pdf", body="lanzhou", year=2023, template="v2021",
@@ -729,6 +736,14 @@ STYLED = (
            chrome="gkmlpt", hybrid=True, typos=_TYPO),
     Styled(name="html-br-headers-v2019", producer="br-headers-html", body="lanzhou", year=2020, template="v2019",
            chrome="hanweb", millions=True),
+    Styled(name="html-word-paste-units-v2021", producer="word-paste-html", body="qingyuan", year=2021,
+           template="v2021", units=True, split_labels=True, places=6, marks=_BLANK_TOTALS),
+    Styled(name="html-p-cells-units-v2019", producer="p-cells-html", body="wanghai", year=2021, template="v2019",
+           chrome="gkmlpt", units=True, split_labels=True),
+    Styled(name="pdf-word-units-v2019", producer="libreoffice-pdf", body="lanzhou", year=2019, template="v2019",
+           units=True, split_labels=True, page_number="header", millions=True, padding=2),
+    Styled(name="docx-word-units-v2021", producer="word-docx", body="qingyuan", year=2023, template="v2021",
+           units=True, split_labels=True, page_number="header", marks=_BLANK_TOTALS),
     Styled(name="html-br-headers-v2021", producer="br-headers-html", body="qingyuan", year=2024, template="v2021",
            marks=_NOT_GIVEN_MARKS),
 )
@@ -744,18 +759,31 @@ def styled_values(spec: Styled) -> dict[Key, Decimal | None]:
 
 
 def _relabel(grid: Grid, spec: Styled) -> Grid:
-    def text(cell_text: str) -> str:
-        printed = spec.typos.get(cell_text, cell_text)
-        return _ITEM_NUMBER.sub(r"\1、", printed) if spec.numbering == "、" else printed
+    def text(cell: Cell) -> str:
+        printed = spec.typos.get(cell.text, cell.text)
+        printed = _ITEM_NUMBER.sub(r"\1、", printed) if spec.numbering == "、" else printed
+        if spec.split_labels and not cell.header and len(printed) > 10 and "\n" not in printed:
+            printed = f"{printed[:len(printed) // 2]}\n{printed[len(printed) // 2:]}"
+        return printed
 
-    return tuple(tuple(replace(cell, text=text(cell.text)) for cell in row) for row in grid)
+    return tuple(tuple(replace(cell, text=text(cell)) for cell in row) for row in grid)
 
 
 _ITEM_NUMBER = re.compile(r"^([1-9])\.")
 
 
+_MONEY_PRINTED = {("proactive", "fees", "amount_10k_yuan"): (10_000, "元"), ("proactive", "procurement", "amount"): (1, "万元")}
+
+
+def _with_unit(key: Key, text: str | None) -> str | None:
+    if text is None or key not in _MONEY_PRINTED:
+        return text
+    factor, unit = _MONEY_PRINTED[key]
+    return f"{Decimal(text) * factor:f}".rstrip("0").rstrip(".") + unit if "." in text else f"{text}{unit}"
+
+
 def styled_grids(spec: Styled, shown: Mapping[Key, str | None]) -> dict[str, Grid]:
-    printed = {key: spec.marks.get(key, text) for key, text in shown.items()}
+    printed = {key: spec.marks.get(key, _with_unit(key, text) if spec.units else text) for key, text in shown.items()}
     grids = {
         "proactive": proactive_grid(spec.template, printed),
         "requests": requests_grid("v2019" if spec.hybrid else spec.template, printed),
@@ -816,7 +844,7 @@ def render_styled_word(spec: Styled, plan: ReportPlan, grids: Mapping[str, Grid]
     moment = datetime.combine(plan.published, time(9, 0))
     docx = word.word_document(title_lines=lines, intro=intro(plan), sections=sections(plan), grids=dict(grids),
                               signature=signature(plan), moment=moment, author=plan.body.name,
-                              padding=spec.padding)
+                              padding=spec.padding, page_number=spec.page_number)
     target = _WORD_FORMATS[spec.producer]
     if target == "docx":
         return fixed_zip(docx, modified=f"{moment:%Y-%m-%dT%H:%M:%S}Z")
@@ -833,7 +861,9 @@ def _styled_features(spec: Styled) -> tuple[str, ...]:
         features.extend((spec.chrome, spec.encoding))
     flags = {"hybrid": spec.hybrid, "millions": spec.millions, "label-typo": bool(spec.typos),
              "numbered-1、": spec.numbering == "、", "not-given": bool(spec.marks),
-             "title-two-lines": spec.title_lines == 2, "table-across-pages": spec.producer == "libreoffice-pdf"}
+             "title-two-lines": spec.title_lines == 2, "table-across-pages": spec.producer == "libreoffice-pdf",
+             "units-in-cells": spec.units, "labels-over-two-lines": spec.split_labels,
+             "page-number-above-title": spec.page_number == "header"}
     features.extend(name for name, on in flags.items() if on)
     features.append(f"money-{spec.places}-places")
     return tuple(features)

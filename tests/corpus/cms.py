@@ -110,7 +110,7 @@ def _p_cell(cell: Cell, width: int) -> str:
     text = "".join(
         f'<p style="margin-top:0;margin-bottom:0;text-align:center;line-height:1.5em;text-indent:0">'
         f'<span style="font-family:宋体,SimSun;font-size:14px">{escape(line) or "&nbsp;"}</span></p>'
-        for line in (cell.text.split("\n") if cell.header else [cell.text.replace("\n", "")])
+        for line in cell.text.split("\n")
     )
     return (f'<td width="{share}%" valign="middle"{spans} style="border:1px solid windowtext;'
             f'padding:0px 7px;word-break:break-all">{text}</td>')

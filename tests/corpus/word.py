@@ -114,9 +114,9 @@ WIDTHS = {"proactive": (4.6, 3.6, 3.6, 3.7), "requests": (1.3, 1.5, 3.4, 1.3, 1.
           "appeals": (1.03,) * 15}
 
 
-def _page_number_footer(section) -> None:
-    """"- 3 -" centred in the footer, as the official document format has it."""
-    paragraph = section.footer.paragraphs[0]
+def _page_number(section, where: str) -> None:
+    """"- 3 -" centred in the footer, as the official document format has it (some put it on top)."""
+    paragraph = (section.header if where == "header" else section.footer).paragraphs[0]
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _fonts(paragraph.add_run("- "), TABLE_FONT, 14)
     field = OxmlElement("w:fldSimple")
@@ -132,7 +132,7 @@ def _page_number_footer(section) -> None:
 
 def word_document(*, title_lines: Sequence[str], intro: str, sections: Sequence, grids: dict[str, Grid],
                   signature: Sequence[str], moment: datetime, author: str, padding: int = 0,
-                  table_size: float = 10.5, appeals_size: float = 9) -> bytes:
+                  table_size: float = 10.5, appeals_size: float = 9, page_number: str = "footer") -> bytes:
     """The report as a Word file; ``padding`` extra prose lines before the requests table move its page break."""
     document = Document()
     section = document.sections[0]
@@ -140,7 +140,7 @@ def word_document(*, title_lines: Sequence[str], intro: str, sections: Sequence,
     section.top_margin, section.bottom_margin = Cm(3.7), Cm(3.5)
     section.left_margin, section.right_margin = Cm(2.8), Cm(2.6)
     _fonts(document.styles["Normal"], BODY_FONT, 16)
-    _page_number_footer(section)
+    _page_number(section, page_number)
     props = document.core_properties
     props.author = props.last_modified_by = author
     props.title = "".join(title_lines)
