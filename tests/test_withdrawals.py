@@ -1,0 +1,107 @@
+"""Withdrawals, 304s and requests without an answer, as the archive records them; the export's status."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from storage.archive import record_extraction, record_not_modified
+from storage.frontier import count_withdrawn, known_documents, recent_fetch_failures, record_fetch_failure
+from storage.models import Capture, Document
+from storage.queries import report_values
+
+from .conftest import T0
+
+PAGE = "http://county.test/xxgk/gknb/t20240115_1.html"
+T1, T2, T3 = T0 + timedelta(days=1), T0 + timedelta(days=2), T0 + timedelta(days=3)
+GONE = b"<html>404 Not Found</html>"
+CELLS = {("requests", "new", "total"): "12"}
+
+
+def test_a_published_document_that_answers_404_is_withdrawn_from_the_first_miss(session, add_capture):
+    add_capture(PAGE, b"<html>report</html>")
+    first_miss = add_capture(PAGE, GONE, status=404, fetched_at=T1)
+    again = add_capture(PAGE, GONE, status=404, fetched_at=T2)
+    document = session.scalar(select(Document).where(Document.url == PAGE))
+    assert first_miss.withdrawn and not again.withdrawn
+    assert document.withdrawn_at == T1
+    assert count_withdrawn(session, T0, T2) == 1
+    assert count_withdrawn(session, T2, T3) == 0
+
+
+def test_410_withdraws_too_but_a_dead_link_that_never_answered_is_not_withdrawn(session, add_capture):
+    add_capture("http://county.test/a.html")
+    assert add_capture("http://county.test/a.html", GONE, status=410, fetched_at=T1).withdrawn
+    dead = add_capture("http://county.test/dead.html", GONE, status=404)
+    assert not dead.withdrawn
+    withdrawn = session.scalars(select(Document.url).where(Document.withdrawn_at.is_not(None))).all()
+    assert withdrawn == ["http://county.test/a.html"]
+
+
+def test_a_later_200_reinstates_it_and_the_404_capture_stays_as_the_episode(session, add_capture):
+    add_capture(PAGE, b"<html>report</html>")
+    add_capture(PAGE, GONE, status=404, fetched_at=T1)
+    back = add_capture(PAGE, b"<html>report</html>", fetched_at=T2)
+    document = session.scalar(select(Document).where(Document.url == PAGE))
+    assert back.reinstated and back.is_new_version
+    assert document.withdrawn_at is None
+    statuses = session.scalars(select(Capture.status).where(Capture.document_id == document.id).order_by(Capture.fetched_at))
+    assert list(statuses) == [200, 404, 200]
+
+
+def test_not_modified_extends_the_latest_capture_without_storing_bytes(session, add_capture):
+    stored = add_capture(PAGE, b"<html>report</html>")
+    seen = record_not_modified(session, stored.capture_id, T1)
+    assert (seen.capture_id, seen.is_new_version) == (stored.capture_id, False)
+    record_not_modified(session, stored.capture_id, T1)  # the same sighting twice counts once
+    capture = session.get(Capture, stored.capture_id)
+    assert (capture.last_seen_at, capture.times_seen) == (T1, 2)
+    assert session.scalar(select(Capture.id).where(Capture.id != stored.capture_id)) is None
+
+
+def test_requests_without_an_answer_are_kept_and_their_documents_become_known(session, add_capture):
+    add_capture(PAGE)
+    record_fetch_failure(
+        session, url="http://county.test/a.pdf", reason="TimeoutError: took longer than 60 s", failed_at=T1,
+        portal="testcounty", role="attachment", parent_url=PAGE,
+    )
+    record_fetch_failure(
+        session, url="http://county.test/a.pdf", reason="ConnectionRefusedError: refused", failed_at=T2,
+        portal="testcounty", role="attachment", parent_url=PAGE,
+    )
+    (failure,) = recent_fetch_failures(session, "testcounty")
+    assert (failure.url, failure.failures, failure.failed_at) == ("http://county.test/a.pdf", 2, T2)
+    assert failure.reason.startswith("ConnectionRefusedError")
+    assert recent_fetch_failures(session, "elsewhere") == []
+    known = {d.url: d for d in known_documents(session, "testcounty")}
+    assert known["http://county.test/a.pdf"].capture_id is None
+    assert known["http://county.test/a.pdf"].parent_url == PAGE
+    assert known[PAGE].status == 200
+
+    add_capture("http://county.test/a.pdf", b"%PDF-1.4", fetched_at=T3, parent_url=PAGE)
+    assert recent_fetch_failures(session) == []
+
+
+def report(session, add_capture, make_report, url, *, title=None, year=2023, when=T0):
+    stored = add_capture(url, url.encode(), fetched_at=when)
+    document = make_report(stored.sha256, values=CELLS, year=year)
+    if title:
+        document = dataclasses.replace(document, title=title)
+    record_extraction(session, stored.capture_id, document)
+    return stored
+
+
+def test_export_status_says_current_withdrawn_or_superseded(session, add_capture, make_report):
+    report(session, add_capture, make_report, "http://county.test/2023.html")
+    report(session, add_capture, make_report, "http://county.test/2022.html", year=2022)
+    report(session, add_capture, make_report, "http://county.test/2022-fixed.html", year=2022,
+           title="留车镇人民政府2022年政府信息公开工作年度报告（更正）", when=T1)
+    add_capture("http://county.test/2023.html", GONE, status=404, fetched_at=T2)
+    statuses = {row.source_url: row.status for row in report_values(session, "1")}
+    assert statuses == {
+        "http://county.test/2023.html": "withdrawn",
+        "http://county.test/2022.html": "superseded",
+        "http://county.test/2022-fixed.html": "current",
+    }
