@@ -36,7 +36,7 @@ RECOGNITION_FLOOR = Decimal(100)  # percent of cases whose identity is read righ
 NON_ZERO_SHARE_FLOOR = Decimal(60)  # percent of labelled cells that print a number other than 0
 FORMATS = ("html", "docx", "pdf", "text", "doc", "xlsx")
 NEEDS_SOFFICE = ("doc",)
-MAX_CORPUS_BYTES = 8_000_000  # on disk; mostly HTML and PDF text, a tenth of it in git
+MAX_CORPUS_BYTES = 8_000_000  # on disk; mostly HTML and PDF text, about a quarter of that compressed
 
 SUMMARY: list[str] = []  # filled by test_accuracy_floors; tests/conftest.py prints it at the end of the run
 
