@@ -119,6 +119,18 @@ def test_a_column_without_a_total_asks_once_for_the_rest():
         "http://h.example/module/web/jpage/dataproxy.jsp?startrecord=16&endrecord=315&perpage=15"]
 
 
+def test_records_without_a_link_still_count_for_the_proxy_range():
+    records = ('<record><![CDATA[<li><a href="/art/2024/1/3/art_9_3.html">t3</a></li>]]></record>'
+               '<record><![CDATA[<li><a href="javascript:void(0)">栏目说明</a></li>]]></record>'
+               '<record><![CDATA[<li><a href="/art/2024/1/1/art_9_1.html">t1</a></li>]]></record>')
+    page = (f'<html><body><script type="text/xml"><datastore><recordset>{records}</recordset></datastore></script>'
+            "<script>$('#1').jpage({totalRecord: 6, perPage: 3, groupSize: 1});</script></body></html>")
+    read = PLATFORM.read_list("http://h.example/col/col9/index.html", page)
+    assert [item.title for item in read.items] == ["t3", "t1"]
+    assert [r.url for r in read.more] == [
+        "http://h.example/module/web/jpage/dataproxy.jsp?startrecord=4&endrecord=6&perpage=3"]
+
+
 def test_an_absurd_total_stays_bounded_and_a_small_one_asks_nothing():
     record = '<record><![CDATA[<li><a href="/art/2024/1/1/art_9_1.html">t</a></li>]]></record>'
     huge = (f'<html><body><script type="text/xml"><datastore><recordset>{record}</recordset></datastore></script>'

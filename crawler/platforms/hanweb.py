@@ -76,7 +76,8 @@ class Hanweb(Platform):
         if _is_proxy_answer(url, text):
             return ListPage(items=_items_of(_column_page_of(url, text), stores), announced_total=total)
         items = _items_of(url, stores)
-        return ListPage(items=items, more=proxy_requests(url, text, len(items), total), announced_total=total)
+        embedded = max(len(items), _record_count(url, stores))
+        return ListPage(items=items, more=proxy_requests(url, text, embedded, total), announced_total=total)
 
     def attachments(self, url: str, text: str) -> tuple[ListedItem, ...]:
         try:
@@ -87,8 +88,9 @@ class Hanweb(Platform):
         for element in _content_regions(text, tree):
             for link in _file_links(url, element):
                 found.setdefault(link.url, link)
-        # downfile.jsp links name files wherever the template puts them (a 附件 block below the body)
-        for link in _file_links(url, tree):
+        # templates also list downfile.jsp files in a 附件 block below the body; the same
+        # links in navigation (a guide's PDF in the sidebar) are not the article's
+        for link in _file_links(url, tree, in_attachment_block=True):
             if "/module/download/" in urlsplit(link.url).path:
                 found.setdefault(link.url, link)
         return tuple(found.values())
@@ -113,18 +115,25 @@ def _column_page_of(proxy_url: str, text: str) -> str:
 
 
 def _items_of(url: str, stores: list[str]) -> tuple[ListedItem, ...]:
-    """The records of the column's datastore; a page with several (side units) keeps the column's."""
-    per_store = [_records(url, store) for store in stores]
-    column = _COLUMN_PATH.search(urlsplit(url).path)
-    if column and len(per_store) > 1:
-        marker = f"/art_{column.group(1)}_"
-        own = [items for items in per_store if any(marker in item.url for item in items)]
-        per_store = own or per_store
     unique: dict[str, ListedItem] = {}
-    for items in per_store:
-        for item in items:
+    for store in _column_stores(url, stores):
+        for item in _records(url, store):
             unique.setdefault(item.url, item)
     return tuple(unique.values())
+
+
+def _column_stores(url: str, stores: list[str]) -> list[str]:
+    """The column's datastores; a page with several (side units of other columns) keeps its own."""
+    column = _COLUMN_PATH.search(urlsplit(url).path)
+    if not column or len(stores) < 2:
+        return stores
+    marker = f"/art_{column.group(1)}_"
+    return [store for store in stores if marker in store] or stores
+
+
+def _record_count(url: str, stores: list[str]) -> int:
+    """Records the page embeds, links or not: the proxy numbers records, not links."""
+    return sum(len(_RECORD.findall(store)) for store in _column_stores(url, stores))
 
 
 def _records(url: str, store: str) -> list[ListedItem]:
@@ -310,16 +319,32 @@ def _content_regions(text: str, tree) -> list:
     return regions or tree.xpath("//div[@id='zoom']")
 
 
-def _file_links(url: str, element) -> list[ListedItem]:
+def _file_links(url: str, element, *, in_attachment_block: bool = False) -> list[ListedItem]:
     links = []
     for node in element.iter("a", "iframe", "embed"):
         href = (node.get("href") or node.get("src") or "").strip()
         if not href or href.lower().startswith(("javascript:", "mailto:", "#")) or not is_attachment_href(href):
             continue
+        if in_attachment_block and not _in_attachment_block(node):
+            continue
         text = normalize_space(node.text_content()) if node.tag == "a" else ""
         title = text or normalize_space(node.get("title") or "") or _file_name(href)
         links.append(ListedItem(url=_absolute(url, href), title=title))
     return links
+
+
+def _in_attachment_block(node) -> bool:
+    """Whether a link sits in a short block that says 附件 (相关附件, 附件下载, 附件：…)."""
+    for _ in range(4):
+        if node is None:
+            return False
+        text = node.text_content()
+        if len(text) > 500:
+            return False
+        if "附件" in text:
+            return True
+        node = node.getparent()
+    return False
 
 
 def _file_name(href: str) -> str:
