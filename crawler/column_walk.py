@@ -35,6 +35,7 @@ class ColumnWalk:
         self.list_requests = 0
         self._requested: set[tuple] = set()
         self._items: set[str] = set()
+        self._files: set[str] = set()
         self._barren = 0
         self._stopped: str | None = None
         self._failures: list[str] = []
@@ -60,7 +61,9 @@ class ColumnWalk:
             if item.url not in self._items:
                 self._items.add(item.url)
                 new.append(item)
-        self.outcome.items_listed = len(self._items)
+        # files a list names with their page (gkmlpt) are not items the column counts
+        self._files.update(item.url for item in new if item.parent_url)
+        self.outcome.items_listed = len(self._items - self._files)
         self._barren = 0 if any(looks_like_annual_report(item.title) for item in new) else self._barren + 1
         requests = []
         fresh = [r for r in page.more if request_key(r) not in self._requested]

@@ -10,6 +10,8 @@ from urllib.request import urlopen
 
 import pytest
 
+from crawler.column_walk import ColumnWalk
+from crawler.columns import Column
 from crawler.platforms import ListedItem
 from crawler.platforms.gkmlpt import MAX_API_PAGES, PLATFORM
 from simportal import PortalServer
@@ -131,6 +133,17 @@ def test_an_explicit_cat_must_be_ascii_digits():
     assert [request.url for request in query.more] == [expected["more"][0].replace("/2812?", "/2815?")]
 
 
+def test_files_an_api_lists_are_followed_but_not_counted_as_the_columns_items():
+    url, body, expected = _case("api_first_page")
+    walk = ColumnWalk(Column(portal="nanxi", start_urls=(url,), platform="gkmlpt"),
+                      max_list_pages=10, max_barren_pages=5)
+    followed, more = walk.read(PLATFORM.read_list(url, body))
+    assert len(followed) == len(expected["items"]) == 24 and len(more) == 2
+    assert walk.outcome.items_listed == 20
+    outcome = walk.finish()  # pages 2 and 3 never answered
+    assert (outcome.ended, outcome.announced_total, outcome.items_listed) == ("incomplete", 47, 20)
+
+
 def test_a_page_that_is_not_html_has_no_attachments():
     assert PLATFORM.attachments("http://portal.example/gkmlpt/content/0/0/post_1.html", "   ") == ()
 
@@ -202,6 +215,11 @@ def test_a_crawl_of_the_portal_finds_every_report_with_its_numbers(site, tmp_pat
         crawl = run_cli("crawl", "--url", running.start_url, "--db", db, "--allow-network", "127.0.0.0/8",
                         "--delay", "0", cwd=tmp_path)
     assert crawl.returncode == 0, crawl.stdout[-2000:] + crawl.stderr[-2000:]
+    runs = run_cli("runs", "--json", "--db", db, cwd=tmp_path)
+    (outcome,) = json.loads(runs.stdout)[0]["portals"][0]["outcomes"]
+    articles = len(site.expected) + 6
+    assert (outcome["platform"], outcome["ended"]) == ("gkmlpt", "complete"), outcome
+    assert (outcome["announced_total"], outcome["items_listed"], outcome["list_pages"]) == (articles, articles, 4)
     export = run_cli("export", "--format", "csv", "--out", str(tmp_path / "numbers.csv"), "--db", db, cwd=tmp_path)
     assert export.returncode == 0, export.stderr[-2000:]
     assert_exported_as_built(site, tmp_path / "numbers.csv")
