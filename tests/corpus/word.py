@@ -183,7 +183,19 @@ def export(docx: bytes, target: str) -> bytes:
                         "--norestore", "--convert-to", filter_name, "--outdir", str(folder / "out"),
                         str(folder / "report.docx")], check=True, capture_output=True, timeout=180)
         data = (folder / "out" / f"report.{target}").read_bytes()
+    if target == "pdf" and "年度报告" not in _first_page_text(data):
+        raise Unavailable("LibreOffice exported no Chinese text: install a CJK font (scripts/system-packages)")
     return fixed_pdf(data) if target == "pdf" else data
+
+
+def _first_page_text(pdf: bytes) -> str:
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        return "".join(document[0].get_textpage().get_text_range().split())
+    finally:
+        document.close()
 
 
 _PDF_DATE = re.compile(rb"\((D:[0-9]{14})([^)]*)\)")
