@@ -7,6 +7,7 @@
 - ``/trap/dj/index.html``: a TRS "动静结合" column; its ``listModel`` announces 20
   records (``recordCount: '20'``) but only the static first page (10 reports) is HTML,
   the rest would come from a search API the portal does not serve.
+- ``/trap/big/index.html``: a list page of about 300 KB, over a small list size limit.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ COUNTY = "三溪县"
 NEXT_CHAIN = "/trap/xyy/index.html"
 EVERY_PAGE = "/trap/page/index.html"
 DYNAMIC = "/trap/dj/index.html"
+OVERSIZED = "/trap/big/index.html"
+OVERSIZED_BYTES = 300_000
 DYNAMIC_ANNOUNCED = 20
 DYNAMIC_STATIC = 10
 _HTML = "text/html; charset=utf-8"
@@ -87,6 +90,9 @@ def build_trap_site() -> Site:
     pages.update(_notice(path, f"第{n + 1}号工作动态") for n, path in enumerate(_CHAIN_NOTICES))
     pages.update(_notice(path, f"公告第{n + 1}号") for n, path in enumerate(_PAGE_NOTICES))
     pages["/index.html"] = Resource(body=_page("首页", "<p>三溪县</p>"), content_type=_HTML)
+    filler = "<p>" + "三溪县政务动态。" * 40 + "</p>\n"
+    pages[OVERSIZED] = Resource(body=_page("政务动态", filler * (OVERSIZED_BYTES // len(filler.encode()) + 1)),
+                                content_type=_HTML)
     return Site(county=COUNTY, pages=MappingProxyType(pages), column_path="/trap/xyy/", expected=(),
                 non_reports=(*_CHAIN_NOTICES, *_PAGE_NOTICES), dead_links=(),
                 routes=MappingProxyType({NEXT_CHAIN: _next_chain, EVERY_PAGE: _every_page}))

@@ -1,5 +1,10 @@
 """The generic adapter on the simulated generic portal and on small saved pages (no Scrapy)."""
 
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -8,9 +13,13 @@ from crawler.platforms import detect
 from crawler.platforms.generic import PLATFORM as GENERIC
 from crawler.platforms.generic import announced_total, file_links, paging_links
 from simportal.generic_site import LIST_PATH, OTHERS, PDF_STYLES, PER_PAGE, REPORTS, build_generic_site
+from simportal import PortalServer
 from simportal.model import Request
 
+from .cli_runner import run_cli
+
 HOST = "http://127.0.0.1:8000"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def list_page(number: int | None) -> tuple[str, str]:
@@ -95,3 +104,53 @@ def test_record_count_and_broken_pages():
     assert announced_total("<div>共4页</div>") is None
     assert GENERIC.read_list(HOST + "/x.htm", "\x00").items == ()
     assert file_links(HOST + "/x.htm", "") == ()
+
+
+@pytest.fixture(scope="module")
+def generic_crawl(tmp_path_factory):
+    """One crawl of the generic portal (its platform detected), then extraction and export."""
+    workdir = tmp_path_factory.mktemp("generic")
+    db = f"sqlite:///{workdir / 'archive.sqlite'}"
+    site = build_generic_site()
+    with PortalServer(site) as server:
+        done = subprocess.run(
+            [sys.executable, "-m", "tests.crawl_columns", db, "{}", f"meichuan={server.start_url}"],
+            cwd=ROOT, capture_output=True, text=True, encoding="utf-8", timeout=120,
+        )
+        host = server.url
+    assert done.returncode == 0, done.stderr[-3000:]
+    extracted = run_cli("extract", "--db", db, "--no-progress", cwd=workdir)
+    assert extracted.returncode == 0, extracted.stderr[-3000:]
+    exported = run_cli("export", "--format", "csv", "--out", str(workdir / "numbers.csv"), "--db", db, cwd=workdir)
+    assert exported.returncode == 0, exported.stderr[-3000:]
+    with open(workdir / "numbers.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    (outcome,) = json.loads(done.stdout.strip().splitlines()[-1])["outcomes"].values()
+    return site, host, outcome, rows
+
+
+def test_a_crawl_of_the_generic_portal_reads_its_column_to_the_end(generic_crawl):
+    _, _, outcome, _ = generic_crawl
+    assert (outcome["platform"], outcome["ended"]) == ("generic", "complete"), outcome
+    assert outcome["items_listed"] == outcome["announced_total"] == len(REPORTS) + len(OTHERS)
+    assert outcome["list_pages"] <= 6
+
+
+def test_a_crawl_of_the_generic_portal_finds_every_report_wherever_its_tables_are(generic_crawl):
+    site, host, _, rows = generic_crawl
+    found: dict[tuple[str, int], set[str]] = {}
+    for row in rows:
+        found.setdefault((row["body"], int(row["year"])), set()).add(row["source_url"])
+    assert set(found) == {(report.body, report.year) for report in site.expected}
+    for report in site.expected:
+        (source,) = found[(report.body, report.year)]
+        if report.tables_in == "attachment":
+            assert source.startswith(host + "/uploads/files/")  # read from the iframe's, embed's … file
+        else:
+            assert source == host + report.page_path
+    values = {(row["body"], int(row["year"]), row["table"], row["row"], row["column"]): row["value"] for row in rows}
+    for report in site.expected:
+        for (table, row, column), value in report.values.items():
+            key = (report.body, report.year, table, row, column)
+            if key in values:
+                assert values[key] == ("" if value is None else str(value)), key

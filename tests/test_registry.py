@@ -46,3 +46,34 @@ def test_bad_registries_say_what_is_wrong(tmp_path, text, message):
 def test_missing_registry(tmp_path):
     with pytest.raises(RegistryError, match="does not exist"):
         load_registry(tmp_path / "nope.toml")
+
+
+def test_platform_and_revalidation_cadence_are_read_and_carried(tmp_path):
+    path = tmp_path / "portals.toml"
+    path.write_text(
+        '[[portal]]\nname = "a"\nstart_urls = ["http://127.0.0.1:1/col/col1/index.html"]\n'
+        'platform = "hanweb"\nrevalidate_days = 7\n'
+        '[[portal]]\nname = "b"\nstart_urls = ["http://127.0.0.1:1/b/index.html"]\n',
+        encoding="utf-8",
+    )
+    portals = load_registry(path)
+    assert (portals["a"].platform, portals["a"].revalidate_days) == ("hanweb", 7)
+    assert (portals["b"].platform, portals["b"].revalidate_days) == (None, 1)
+    assert load_registry(BUNDLED)["simulated-county"].platform == "trs"
+
+
+@pytest.mark.parametrize(
+    "field, message",
+    [
+        ('platform = "wordpress"', "platform 'wordpress' is not one of .*trs.*generic"),
+        ("revalidate_days = -1", "revalidate_days must be a whole number"),
+        ('revalidate_days = "weekly"', "revalidate_days must be a whole number"),
+        ("revalidate_days = 1.5", "revalidate_days must be a whole number"),
+        ("revalidate_days = true", "revalidate_days must be a whole number"),
+    ],
+)
+def test_a_bad_platform_or_cadence_names_its_portal(tmp_path, field, message):
+    path = tmp_path / "portals.toml"
+    path.write_text(f'[[portal]]\nname = "x"\nstart_urls = ["http://127.0.0.1:1/"]\n{field}\n', encoding="utf-8")
+    with pytest.raises(RegistryError, match=f"portal 'x': {message}"):
+        load_registry(path)

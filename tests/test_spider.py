@@ -1,8 +1,14 @@
-import scrapy
-from scrapy.http import HtmlResponse, Request, Response
-from scrapy.utils.test import get_crawler
+import asyncio
 
+import scrapy
+from scrapy.exceptions import DownloadCancelledError
+from scrapy.http import FormRequest, HtmlResponse, Request, Response
+from scrapy.utils.test import get_crawler
+from twisted.python.failure import Failure
+
+from crawler.columns import Column
 from crawler.items import CaptureItem
+from crawler.platforms import ListRequest
 from crawler.spiders.portal import PortalColumnSpider
 
 BASE = "http://127.0.0.1:8000/xxgk/gknb/"
@@ -88,3 +94,75 @@ def test_binary_attachments_are_archived_as_received():
     (capture,) = spider.parse_attachment(response)
     assert (capture.url, capture.final_url, capture.parent_url) == (BASE + "old.pdf", BASE + "P0.pdf", BASE + "a.html")
     assert capture.content_type == "application/pdf" and capture.headers["Content-Type"] == ["application/pdf"]
+
+
+def make_column_spider(columns, **settings):
+    crawler = get_crawler(PortalColumnSpider, settings_dict={
+        "DISCLOSURE_LIST_MAXSIZE": 5_000_000, "DISCLOSURE_LIST_TIMEOUT": 30,
+        "DISCLOSURE_ITEM_MAXSIZE": 30_000_000, "DISCLOSURE_ITEM_TIMEOUT": 60,
+        "DISCLOSURE_ATTACHMENT_MAXSIZE": 200_000_000, "DISCLOSURE_ATTACHMENT_TIMEOUT": 180,
+        "DISCLOSURE_DB": "sqlite://", **settings})
+    return PortalColumnSpider.from_crawler(crawler, columns=columns)
+
+
+def start_requests(spider):
+    async def collect():
+        return [request async for request in spider.start()]
+
+    return asyncio.run(collect())
+
+
+def test_one_spider_crawls_several_columns_each_under_its_own_portal():
+    other = "http://127.0.0.1:8000/xxgk/bmgknb/index.html"
+    spider = make_column_spider([Column(portal="county", start_urls=(BASE + "index.html",)),
+                                 Column(portal="departments", start_urls=(other,), platform="trs")])
+    lists = [r for r in start_requests(spider) if r.meta.get("role") == "list"]
+    assert [(r.url, r.meta["portal"], r.meta["column"]) for r in lists] == [
+        (BASE + "index.html", "county", BASE + "index.html"), (other, "departments", other)]
+    assert lists[0].meta["download_maxsize"] == 5_000_000 and lists[0].meta["download_timeout"] == 30
+    captures, requests = split(spider.parse_list(respond(other, LIST_PAGE.replace("./", "/xxgk/bmgknb/"), meta=lists[1].meta)))
+    assert captures[0].portal == "departments"
+    assert {r.meta["portal"] for r in requests} == {"departments"}
+    attachment = next(r for r in requests if r.url.endswith(".pdf"))
+    assert attachment.meta["role"] == "attachment" and attachment.meta["download_maxsize"] == 200_000_000
+    item = next(r for r in requests if r.meta["role"] == "item")
+    assert item.meta["download_maxsize"] == 30_000_000 and item.meta["download_timeout"] == 60
+    assert set(spider.column_outcomes) == {BASE + "index.html", other}
+    assert spider.column_outcomes[other].platform == "trs" and spider.column_outcomes[BASE + "index.html"].platform is None
+
+
+def test_the_platform_is_detected_on_the_first_list_page_and_outcomes_reach_the_stats():
+    spider = make_column_spider([Column(portal="demo", start_urls=(BASE + "index.html",))])
+    list(spider.parse_list(respond(BASE + "index.html", LIST_PAGE, meta={"column": BASE + "index.html"})))
+    spider.closed("finished")
+    (outcome,) = spider.crawler.stats.get_value("disclosure/column_outcomes").values()
+    assert (outcome["platform"], outcome["ended"], outcome["list_pages"], outcome["items_listed"]) == ("trs", "complete", 1, 3)
+    assert spider.crawler.stats.get_value("disclosure/columns/complete") == 1
+
+
+def test_a_data_proxy_call_becomes_a_form_post():
+    spider = make_column_spider([Column(portal="p", start_urls=(BASE + "index.html",))])
+    walk = spider.walks[BASE + "index.html"]
+    request = spider.list_request(
+        ListRequest(url="http://127.0.0.1:8000/module/web/jpage/dataproxy.jsp?startrecord=1&endrecord=45&perpage=15",
+                    method="POST", form=(("col", "1"), ("webid", "47"), ("columnid", "2731"))), walk)
+    assert isinstance(request, FormRequest) and request.method == "POST"
+    assert request.body == b"col=1&webid=47&columnid=2731" and request.callback == spider.parse_list
+    assert request.meta["role"] == "list" and request.dont_filter
+
+
+def test_an_oversized_answer_is_a_failed_fetch_with_its_reason():
+    spider = make_column_spider([Column(portal="p", start_urls=(BASE + "index.html",))])
+    (request,) = list_requests_of(spider)
+    failure = Failure(DownloadCancelledError("Expected to receive 9000000 bytes which is larger than download max size (5000000)"))
+    failure.request = request
+    spider.fetch_failed(failure)
+    spider.closed("finished")
+    stats = spider.crawler.stats
+    assert stats.get_value("disclosure/fetch_failed") == 1 and stats.get_value("disclosure/fetch_too_large") == 1
+    outcome = spider.column_outcomes[BASE + "index.html"]
+    assert outcome.ended == "list unreadable" and "max size (5000000)" in outcome.detail
+
+
+def list_requests_of(spider):
+    return [spider.list_request(r, walk) for walk in spider.walks.values() for r in walk.start()]
