@@ -108,7 +108,7 @@ def archive_status(session: Session, *, today: date, parser_version: str) -> Sta
 
 def _fetch_failures(session: Session) -> tuple[dict, ...] | None:
     # Network failures are recorded by the crawl's revalidation part of the archive.
-    for module in ("storage.fetch_failures", "storage.archive", "storage.history", "storage.revalidation"):
+    for module in ("storage.frontier", "storage.fetch_failures", "storage.archive", "storage.history"):
         try:
             found = getattr(importlib.import_module(module), "recent_fetch_failures", None)
         except ImportError:
