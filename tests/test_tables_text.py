@@ -166,3 +166,14 @@ def test_prose_naming_table_words_opens_no_table():
     tables = tables_from_text(prose + "\n" + stats)
     assert tables.template is None
     assert tables.values == ()
+
+
+def test_prose_naming_appeal_results_does_not_open_the_appeals_table():
+    prose = "\n".join((
+        "政府信息公开行政复议 351 件，其中结果维持 72 件，结果纠正 64 件，",
+        "件，结果纠正 5 件，其他结果 9 件，尚未审结 7 件。",
+        "政府信息公开行政诉讼 46 件，其中结果维持\t25",  # a number set apart, as PDF lines do
+    ))
+    text = v2021_text().replace("一、总体情况\n", "一、总体情况\n" + prose + "\n")
+    tables = tables_from_text(text)
+    rf.assert_reads_every_key(tables, "v2021")

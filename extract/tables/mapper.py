@@ -25,6 +25,8 @@ Key = tuple[str, str]  # (row, column)
 
 _HEADING_LENGTH = 40
 # "- 3 -", "—3—", "第3页", "3/6": a page number between the lines of a table broken across pages
+# prose says "尚未审结7件。" too; a header cell has no sentence punctuation and no count
+_PROSE = re.compile(r"[,，。;；]|[0-9]+件")
 _PAGE_NUMBER = re.compile(r"^(?:[-—–]+[0-9]{1,3}[-—–]+|第[0-9]{1,3}页(?:共[0-9]{1,3}页)?|[0-9]{1,3}/[0-9]{1,3})$")
 _MIN_APPEAL_VALUES = 10
 _ENDING_HEADINGS = ("存在的主要问题", "其他需要报告的事项", "总体情况")
@@ -174,9 +176,9 @@ class _Walker:
             self.proactive_columns = tuple(column for column, _ in columns)
             self.evidence.extend(template for _, template in columns)
             return True
-        if ("行政复议" in text and "行政诉讼" in text) or any(
+        if (("行政复议" in text and "行政诉讼" in text) or any(
             word in text for word in ("结果维持", "尚未审结", "未经复议")
-        ):
+        )) and not _PROSE.search(text):
             if self.table != "appeals":
                 self._enter("appeals")
             return True
