@@ -118,7 +118,7 @@ def _tree(script: str) -> list:
         return []
     try:
         tree, _ = json.JSONDecoder().raw_decode(script, match.end())
-    except ValueError:
+    except (ValueError, RecursionError):
         return []
     return tree if isinstance(tree, list) else [tree]
 
@@ -163,7 +163,7 @@ def _api_answer(text: str) -> dict | None:
         return None
     try:
         answer = json.loads(stripped)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than the parser's stack
         return None
     if isinstance(answer, dict) and isinstance(answer.get("articles"), list):
         return answer

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
+from urllib.parse import urldefrag, urlsplit
 
 import scrapy
 from scrapy.http import Response
@@ -97,7 +97,7 @@ class PortalColumnSpider(scrapy.Spider):
             return
         platform = walk.platform_for(response.url, text)
         try:
-            page = platform.read_list(response.url, text)
+            page = platform.read_list(_list_url(response), text)
         except (ExtractionError, ValueError, LookupError) as error:
             walk.list_failed(f"{response.url}: {error}")
             self.logger.warning("could not read the list %s: %s", response.url, error)
@@ -259,6 +259,14 @@ def _one_column(url, start_urls, portal, item_pattern, platform) -> list[Column]
     if not urls:
         raise ValueError("give a list page of the column: -a url=http://…/index.html")
     return [Column(portal=portal, start_urls=tuple(urls), platform=platform or None, item_pattern=item_pattern)]
+
+
+def _list_url(response: Response) -> str:
+    """The list's URL with the fragment its request named, which is never sent: a script
+    app's column (``/gkmlpt/index#123``)."""
+    request = getattr(response, "request", None)
+    requested = request.url if request is not None else response.url
+    return requested if urldefrag(requested)[0] == response.url else response.url
 
 
 def _requested_url(response: Response) -> str:
