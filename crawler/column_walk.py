@@ -78,6 +78,16 @@ class ColumnWalk:
     def list_failed(self, reason: str) -> None:
         self._failures.append(reason)
 
+    @property
+    def listed_urls(self) -> frozenset[str]:
+        """Every item URL the column's lists showed so far."""
+        return frozenset(self._items)
+
+    @property
+    def lists_failed(self) -> int:
+        """List requests that got no readable answer."""
+        return len(self._failures)
+
     def finish(self) -> ColumnOutcome:
         """Settle ``outcome.ended`` and ``outcome.detail`` once no request is left."""
         outcome = self.outcome

@@ -15,8 +15,9 @@ from scrapy.responsetypes import responsetypes
 
 from storage.archive import load_blob
 from storage.db import database_url, open_archive, session_scope
-from storage.frontier import KnownDocument, record_fetch_failure
+from storage.frontier import KnownDocument, record_fetch_failure, withdraw_unanswered
 
+from .columns import COMPLETE
 from .revalidate import NOT_MODIFIED_HEADER, conditional_headers, load_known
 
 
@@ -76,6 +77,8 @@ class FrontierMiddleware:
         self.known: dict[str, KnownDocument] = {}
         self.portals: list[str] = []
         self.engine = None
+        # published documents whose request got no answer this run: url -> (portal, when)
+        self.unanswered: dict[str, tuple[str, datetime]] = {}
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -90,8 +93,26 @@ class FrontierMiddleware:
         self.engine = open_archive(self.db_url)
 
     def spider_closed(self, spider) -> None:
-        if self.engine is not None:
+        if self.engine is None:
+            return
+        try:
+            self.withdraw_unlisted(getattr(spider, "walks", {}).values())
+        finally:
             self.engine.dispose()
+
+    def withdraw_unlisted(self, walks) -> None:
+        """Published documents that got no answer and that no list of their portal showed,
+        when every column of that portal was walked whole, are withdrawn."""
+        walks = list(walks)
+        for url, (portal, failed_at) in self.unanswered.items():
+            columns = [walk for walk in walks if walk.column.portal == portal]
+            if not columns or any(w.finish().ended != COMPLETE or w.lists_failed for w in columns):
+                continue
+            if any(url in walk.listed_urls for walk in columns):
+                continue
+            with session_scope(self.engine) as session:
+                if withdraw_unanswered(session, url, failed_at):
+                    self._count("disclosure/withdrawn")
 
     def process_request(self, request):
         doc = self.known.get(request.url)
@@ -115,17 +136,21 @@ class FrontierMiddleware:
         portal = request_portal(request, self.portals)
         if portal is None:
             return None
+        url, failed_at = document_url(request), datetime.now(UTC)
         with session_scope(self.engine) as session:
             record_fetch_failure(
                 session,
-                url=document_url(request),
+                url=url,
                 reason=f"{type(exception).__name__}: {exception}".strip(),
-                failed_at=datetime.now(UTC),
+                failed_at=failed_at,
                 portal=portal,
                 role=request_role(request),
                 parent_url=request.meta.get("parent_url"),
             )
         self._count("disclosure/fetch_failures_recorded")
+        doc = self.known.get(url)
+        if doc is not None and doc.status is not None and 200 <= doc.status < 300:
+            self.unanswered.setdefault(url, (portal, failed_at))
         return None
 
     def _stored_response(self, doc: KnownDocument, request, response):

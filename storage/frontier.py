@@ -113,6 +113,24 @@ def record_fetch_failure(
     return failure.id
 
 
+def withdraw_unanswered(session: Session, url: str, missed_at: datetime) -> bool:
+    """Mark a published document withdrawn that left every list of its column and no longer
+    answers at all; True if this withdrew it."""
+    document = session.scalar(select(Document).where(Document.url == url))
+    if document is None or document.withdrawn_at is not None:
+        return False
+    published = session.scalar(
+        select(func.count()).where(
+            Capture.document_id == document.id, Capture.status >= 200, Capture.status < 300
+        )
+    )
+    if not published:
+        return False
+    document.withdrawn_at = missed_at
+    session.flush()
+    return True
+
+
 def recent_fetch_failures(session: Session, portal: str | None = None) -> list[FetchFailureRow]:
     """Documents whose latest request got no answer: the last reason, and how many failures
     since the document last answered. Newest failure first."""

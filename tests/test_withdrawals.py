@@ -105,3 +105,45 @@ def test_export_status_says_current_withdrawn_or_superseded(session, add_capture
         "http://county.test/2022.html": "superseded",
         "http://county.test/2022-fixed.html": "current",
     }
+
+
+def test_an_unlisted_document_that_no_longer_answers_is_withdrawn_once_the_lists_were_read_whole(
+    archive_url, session, add_capture
+):
+    from scrapy import Request
+    from scrapy.utils.test import get_crawler
+
+    from crawler.column_walk import ColumnWalk
+    from crawler.columns import Column
+    from crawler.middlewares import FrontierMiddleware
+    from crawler.platforms import ListedItem, ListPage
+    from storage.db import open_archive
+
+    listed, unlisted = "http://county.test/listed.html", "http://county.test/unlisted.html"
+    add_capture(listed)
+    add_capture(unlisted)
+    session.commit()
+    middleware = FrontierMiddleware.from_crawler(get_crawler(settings_dict={"DISCLOSURE_DB": archive_url}))
+    middleware.engine = open_archive(archive_url)
+    middleware.portals = ["testcounty"]
+    middleware.known = {d.url: d for d in known_documents(session, "testcounty")}
+    for url in (listed, unlisted):
+        middleware.process_exception(Request(url, meta={"role": "item"}), TimeoutError("no answer"))
+
+    def walk(read: bool) -> ColumnWalk:
+        column = ColumnWalk(Column(portal="testcounty", start_urls=("http://county.test/list.html",)),
+                            max_list_pages=10, max_barren_pages=5)
+        column.start()
+        if read:
+            column.read(ListPage(items=(ListedItem(url=listed, title="2023年政府信息公开工作年度报告"),)))
+        return column
+
+    try:
+        middleware.withdraw_unlisted([walk(read=False)])  # the lists were not read: nothing is known
+        session.expire_all()
+        assert session.scalars(select(Document.url).where(Document.withdrawn_at.is_not(None))).all() == []
+        middleware.withdraw_unlisted([walk(read=True)])
+    finally:
+        middleware.engine.dispose()
+    session.expire_all()
+    assert session.scalars(select(Document.url).where(Document.withdrawn_at.is_not(None))).all() == [unlisted]
