@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import subprocess
 import sys
@@ -13,6 +15,8 @@ from sqlalchemy import func, select
 from simportal import PortalServer, build_site
 from storage.db import open_archive, session_scope
 from storage.models import Capture, CrawlRun, Document, Extraction
+
+from disclosure.cli import main
 
 from .cli_runner import run_cli
 from .slow_portal import slow_site
@@ -26,10 +30,11 @@ def registry(path, portals: dict[str, list[str]]):
     return str(path)
 
 
-def runs_json(db, workdir) -> list[dict]:
-    listed = run_cli("runs", "--json", "--db", db, cwd=workdir)
-    assert listed.returncode == 0, listed.stderr[-2000:]
-    return json.loads(listed.stdout)
+def runs_json(db, workdir=None) -> list[dict]:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["runs", "--json", "--db", db]) == 0
+    return json.loads(out.getvalue())
 
 
 @pytest.fixture(scope="module")
@@ -80,9 +85,10 @@ def test_a_second_crawl_of_an_unchanged_portal_finds_nothing_new(two_runs):
 
 
 def test_runs_prints_one_line_per_run_and_portal(two_runs):
-    listed = run_cli("runs", "--limit", "1", "--db", two_runs["db"], cwd=two_runs["workdir"])
-    assert listed.returncode == 0
-    lines = listed.stdout.splitlines()
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["runs", "--limit", "1", "--db", two_runs["db"]]) == 0
+    lines = out.getvalue().splitlines()
     assert lines[0].startswith("run 2 finished (cli)")
     assert "requests" in lines[1] and "columns ended: complete" in lines[1]
     assert len(lines) == 2
