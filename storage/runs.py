@@ -260,8 +260,10 @@ def acquire_lock(
     """
     values = {"holder_host": host, "holder_pid": pid, "acquired_at": now, "expires_at": now + ttl}
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    inserted = session.execute(insert(RunLock).values(name=name, **values).on_conflict_do_nothing())
-    if inserted.rowcount == 1:
+    inserted = session.execute(
+        insert(RunLock).values(name=name, **values).on_conflict_do_nothing().returning(RunLock.name)
+    )
+    if inserted.scalar() is not None:
         return None
     held = session.execute(select(RunLock).where(RunLock.name == name)).scalar_one()
     holder = LockHolder(host=held.holder_host, pid=held.holder_pid, acquired_at=held.acquired_at, expires_at=held.expires_at)
