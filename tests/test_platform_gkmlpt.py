@@ -144,6 +144,13 @@ def test_files_an_api_lists_are_followed_but_not_counted_as_the_columns_items():
     assert (outcome.ended, outcome.announced_total, outcome.items_listed) == ("incomplete", 47, 20)
 
 
+def test_answers_nested_deeper_than_the_json_parser_are_no_list():
+    deep = '{"articles": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    assert not PLATFORM.matches("http://portal.example/x", deep)
+    index = "<script>window._CONFIG = { SID: '1', TREE: " + "[" * 100_000 + " };</script>"
+    assert PLATFORM.read_list("http://portal.example/gkmlpt/index", index).more == ()
+
+
 def test_a_page_that_is_not_html_has_no_attachments():
     assert PLATFORM.attachments("http://portal.example/gkmlpt/content/0/0/post_1.html", "   ") == ()
 
@@ -223,3 +230,14 @@ def test_a_crawl_of_the_portal_finds_every_report_with_its_numbers(site, tmp_pat
     export = run_cli("export", "--format", "csv", "--out", str(tmp_path / "numbers.csv"), "--db", db, cwd=tmp_path)
     assert export.returncode == 0, export.stderr[-2000:]
     assert_exported_as_built(site, tmp_path / "numbers.csv")
+
+
+def test_a_crawl_from_an_index_url_naming_another_column_stays_in_it(site, tmp_path):
+    db = f"sqlite:///{tmp_path / 'archive.sqlite'}"
+    with PortalServer(site) as running:
+        crawl = run_cli("crawl", "--url", f"{running.start_url}#{NOTICE_CAT}", "--db", db, "--allow-network",
+                        "127.0.0.0/8", "--delay", "0", "--no-extract", cwd=tmp_path)
+    assert crawl.returncode == 0, crawl.stdout[-2000:] + crawl.stderr[-2000:]
+    runs = json.loads(run_cli("runs", "--json", "--db", db, cwd=tmp_path).stdout)
+    (outcome,) = runs[0]["portals"][0]["outcomes"]
+    assert (outcome["ended"], outcome["announced_total"], outcome["items_listed"]) == ("complete", 2, 2)
