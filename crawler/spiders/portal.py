@@ -95,9 +95,8 @@ class PortalColumnSpider(scrapy.Spider):
         if text is None:
             walk.list_failed(f"{response.url} answered {response.status}")
             return
-        platform = walk.platform_for(response.url, text)
         try:
-            page = platform.read_list(_list_url(response), text)
+            page = walk.platform_for(response.url, text).read_list(_list_url(response), text)
         except (ExtractionError, ValueError, LookupError) as error:
             walk.list_failed(f"{response.url}: {error}")
             self.logger.warning("could not read the list %s: %s", response.url, error)
