@@ -218,3 +218,35 @@ def test_v2019_report_printing_the_three_sub_rows():
     checks = {(c.rule, c.scope): c for c in check_values(tables.template, tables.values)}
     assert checks[("requests.outcomes", "natural_person")].status == "pass"
     assert "requests.other_other.natural_person" in checks[("requests.outcomes", "natural_person")].cells
+
+
+def test_mixed_proactive_table_read_under_the_keys_the_spec_defines():
+    text = v2021_text()
+    assert "行政许可\t356" in text
+    tables = tables_from_text(text.replace("行政许可\t356", "行政许可\t356\n其他对外管理服务事项\t30"))
+    assert tables.template == "v2021"
+    values = rf.values_by_key(tables)
+    assert values[("proactive", "other_services", "decisions")].value == 30  # a v2019 row under a v2021 column
+    assert values[("proactive", "licensing", "decisions")].value == 356
+    assert any("other_services.decisions" in w and "v2019" in w for w in tables.warnings)
+    keys = [key for key in values if key[0] == "proactive"]
+    assert keys.index(("proactive", "other_services", "decisions")) == len(keys) - 1
+
+
+def test_v2019_table_printing_the_v2021_fee_column():
+    text = rf.to_text(rf.report_blocks("v2019"))
+    section = "信息内容\t上一年项目数量\t本年增/减\t\n行政事业性收费\t6\t-2\t"
+    assert section in text
+    tables = tables_from_text(text.replace(section, "信息内容\t本年收费金额（单位：万元）\n行政事业性收费\t7730.28"))
+    assert tables.template == "v2019"
+    values = rf.values_by_key(tables)
+    assert str(values[("proactive", "fees", "amount_10k_yuan")].value) == "7730.28"
+    assert values[("proactive", "fees", "prev_year_count")].value is None  # not printed: not given
+
+
+def test_a_cell_no_template_defines_is_warned_and_not_read():
+    text = v2021_text()
+    tables = tables_from_text(text.replace("行政许可\t356", "行政许可\t356\n政府集中采购\t7"))
+    values = rf.values_by_key(tables)
+    assert not any(row == "procurement" for _, row, _ in values)  # procurement has no 本年处理决定数量
+    assert any("procurement" in w and "ignored" in w for w in tables.warnings)

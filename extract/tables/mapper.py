@@ -315,11 +315,11 @@ class _Walker:
             return Tables(template=None, values=(), warnings=tuple(self.warnings))
         template, template_warnings = decide_template(self.evidence)
         self.warnings.extend(template_warnings)
-        others = self._other_rows(template)
-        cells = self._place(template, others)
+        keys = self._report_keys(template, self._other_rows(template))
+        cells = self._place(template, keys)
         return Tables(
             template=template,
-            values=self._values(template, others, tables_present, cells),
+            values=self._values(keys, tables_present, cells),
             warnings=tuple(self.warnings),
             fitted=tuple(dict.fromkeys(self.fitted)),
         )
@@ -335,8 +335,33 @@ class _Walker:
             )
         return others
 
-    def _place(self, template: str, others: tuple[str, ...]) -> dict[tuple[str, str, str], str]:
-        expected = set(all_keys(template, others))
+    def _report_keys(self, template: str, others: tuple[str, ...]) -> tuple[tuple[str, str, str], ...]:
+        """The template's keys, and the other template's proactive keys whose cells the report prints.
+
+        Mixed proactive tables are common (v2021 columns with a v2019 row, …): what is
+        printed is read under the keys the spec defines, whichever template defines them.
+        """
+        keys = all_keys(template, others)
+        other = next(name for name in PROACTIVE if name != template)
+        mixed = []
+        for found in self.found:
+            if found.table != "proactive" or not found.has_values or not found.keys:
+                continue
+            for row, column in found.keys:
+                key = ("proactive", row, column)
+                if column in PROACTIVE[other].get(row, ()) and key not in keys and key not in mixed:
+                    mixed.append(key)
+        if not mixed:
+            return keys
+        self.warnings.append(
+            f"proactive: cells of template {other} printed in a {template} table, read under their keys: "
+            + ", ".join(f"{row}.{column}" for _, row, column in mixed)
+        )
+        end = max(index for index, key in enumerate(keys) if key[0] == "proactive") + 1
+        return (*keys[:end], *mixed, *keys[end:])
+
+    def _place(self, template: str, keys: tuple[tuple[str, str, str], ...]) -> dict[tuple[str, str, str], str]:
+        expected = set(keys)
         cells: dict[tuple[str, str, str], str] = {}
         for found in self.found:
             keys = found.keys or tuple((found.name, column) for column in PROACTIVE[template].get(found.name, ()))
@@ -379,11 +404,11 @@ class _Walker:
         return fitted.cells
 
     def _values(
-        self, template: str, others: tuple[str, ...], tables_present: set[str], cells: dict[tuple[str, str, str], str]
+        self, keys: tuple[tuple[str, str, str], ...], tables_present: set[str], cells: dict[tuple[str, str, str], str]
     ) -> tuple[Value, ...]:
         values = []
         missing_rows: dict[tuple[str, str], bool] = {}
-        for table, row, column in all_keys(template, others):
+        for table, row, column in keys:
             if table not in tables_present:
                 continue
             raw = cells.get((table, row, column))
