@@ -9,8 +9,8 @@ text in ``div.article-content``), its dates in epoch seconds and its files
 (``attachment``/``attachments``: ``{name, url}`` under ``/attachment/…``).
 
 The column is the ``cat`` a start URL names (``/gkmlpt/index#123``, ``?cat=123``), else
-every tree node whose name says annual report (outermost only: the API lists a node's
-descendants with it).
+every tree node named like "政府信息公开年报" — or a bare "年度报告" below a disclosure node,
+not "统计年报" — outermost only: the API lists a node's descendants with it.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ _SID = re.compile(r"""\bSID\s*:\s*['"]?([0-9A-Za-z_-]{1,40})""")
 _TREE = re.compile(r"""\bTREE['"]?\s*:\s*""")
 _ANNUAL_COLUMN = re.compile(r"年报|年度报告")
 _OTHER_ANNUALS = re.compile(r"统计|财政|决算|预算|报表|工作报告")
-_CAT = re.compile(r"^[0-9]{1,12}$")
+_CAT = re.compile(r"[0-9]{1,12}")
 _ISO_DATE = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})")
 _TAG = re.compile(r"<[^>]*>")
 # A bogus "total" must not make millions of requests in memory; the spider's own bound
@@ -102,12 +102,12 @@ def _read_index(url: str, text: str) -> ListPage:
 def _explicit_cats(url: str) -> tuple[str, ...]:
     parts = urlsplit(url)
     fragment = parts.fragment.strip("/")
-    if _CAT.match(fragment):
+    if _CAT.fullmatch(fragment):
         return (fragment,)
     query = parse_qs(parts.query)
     for name in ("cat", "catid", "column"):
         for value in query.get(name, ()):
-            if _CAT.match(value):
+            if _CAT.fullmatch(value):
                 return (value,)
     return ()
 
@@ -131,7 +131,7 @@ def _annual_report_cats(nodes: list, under_disclosure: bool = False) -> tuple[st
             continue
         name = "".join(str(node.get("name") or "").split())
         cat = str(node.get("id") or "")
-        if _is_annual_column(name, under_disclosure) and _CAT.match(cat):
+        if _is_annual_column(name, under_disclosure) and _CAT.fullmatch(cat):
             cats.append(cat)
             continue
         children = node.get("children")
