@@ -82,7 +82,7 @@ def test_proxy_fields_from_a_jpage_config_object():
     page = """<html><body><div id="901"><script type="text/xml"><datastore><recordset>
     <record><![CDATA[<li><a href="/art/2024/1/2/art_77_1.html" title="某局2023年政府信息公开工作年度报告">某局...</a><span>2024-01-02</span></li>]]></record>
     </recordset></datastore></script></div>
-    <script>$('#901').jpage({ perPage: 20, totalRecord: '45', proxyUrl: '/module/web/jpage/dataproxy.jsp',
+    <script>$('#901').jpage({ 'perPage': 20, "totalRecord": '45', proxyUrl: '/module/web/jpage/dataproxy.jsp',
       ajaxParam: { webid: 3, columnid: 77, unitid: "901", webname: '某县人民政府', permissiontype: 0 } });</script>
     </body></html>"""
     page_read = PLATFORM.read_list("http://h.example/col/col77/index.html", page)
@@ -107,6 +107,22 @@ def test_proxy_fields_from_hidden_inputs_and_the_column_path():
     }
     # nothing names the column: no proxy request can be made
     assert proxy_form("http://h.example/list.html", "<html><body></body></html>") == ()
+
+
+def test_the_xxgk_annual_report_module_page_lists_articles_and_files():
+    url = "http://h.example/module/xxgk/xxgkAnnualReport.jsp?area=331023&fbtime=2023"
+    page = """<html><body><table class="xxgk_nb"><tr><td>河阳县教育局</td>
+    <td><a href="/art/2024/1/26/art_1229440_59002417.html" title="河阳县教育局2023年政府信息公开工作年度报告">查看</a></td>
+    <td>2024-01-26</td></tr><tr><td>河阳县财政局</td>
+    <td><a href="/module/download/downfile.jsp?classid=0&amp;filename=7b1e40c2.pdf">河阳县财政局2023年政府信息公开工作年度报告</a></td>
+    <td>2024-01-12</td></tr></table><a href="/col/col1229438/index.html">信息公开</a></body></html>"""
+    assert detect(url, page).name == "hanweb"
+    assert listed(PLATFORM.read_list(url, page).items) == [
+        {"url": "http://h.example/art/2024/1/26/art_1229440_59002417.html",
+         "title": "河阳县教育局2023年政府信息公开工作年度报告", "date": None},
+        {"url": "http://h.example/module/download/downfile.jsp?classid=0&filename=7b1e40c2.pdf",
+         "title": "河阳县财政局2023年政府信息公开工作年度报告", "date": None},
+    ]
 
 
 def test_a_column_without_a_total_asks_once_for_the_rest():

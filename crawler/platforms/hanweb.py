@@ -31,10 +31,10 @@ _DATASTORE = re.compile(r"<datastore\b.*?(?:</datastore>|$)", re.IGNORECASE | re
 # tempered: an unclosed <record> ends at the next one, so broken input stays linear
 _RECORD = re.compile(r"<record\b[^>]*>((?:(?!</?record\b).)*)</record>", re.IGNORECASE | re.DOTALL)
 _CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.DOTALL)
-_TOTAL = re.compile(r"(?:<totalrecord>\s*|\btotalRecord\s*[:=]\s*['\"]?)([0-9]{1,9})", re.IGNORECASE)
-_PER_PAGE = re.compile(r"\bperPage\s*[:=]\s*['\"]?([0-9]{1,4})|[?&]perpage=([0-9]{1,4})", re.IGNORECASE)
-_GROUP_SIZE = re.compile(r"\bgroupSize\s*[:=]\s*['\"]?([0-9]{1,3})", re.IGNORECASE)
-_PROXY_URL = re.compile(r"\bproxyUrl\s*[:=]\s*['\"]([^'\"\s]+)['\"]", re.IGNORECASE)
+_TOTAL = re.compile(r"(?:<totalrecord>\s*|\btotalRecord['\"]?\s*[:=]\s*['\"]?)([0-9]{1,9})", re.IGNORECASE)
+_PER_PAGE = re.compile(r"\bperPage['\"]?\s*[:=]\s*['\"]?([0-9]{1,4})|[?&]perpage=([0-9]{1,4})", re.IGNORECASE)
+_GROUP_SIZE = re.compile(r"\bgroupSize['\"]?\s*[:=]\s*['\"]?([0-9]{1,3})", re.IGNORECASE)
+_PROXY_URL = re.compile(r"\bproxyUrl['\"]?\s*[:=]\s*['\"]([^'\"\s]+)['\"]", re.IGNORECASE)
 _HTML = re.compile(r"<html\b|<body\b", re.IGNORECASE)
 _SCRIPT = re.compile(r"<script\b[^>]*>((?:(?!</?script\b).)*)</script>", re.IGNORECASE | re.DOTALL)
 _COLUMN_PATH = re.compile(r"/col/col([0-9]+)/")
@@ -47,6 +47,7 @@ _CONTENT = re.compile(r"<meta\s+name=['\"]?ContentStart['\"]?[^>]*>((?:(?!Conten
                       r"<meta\s+name=['\"]?ContentEnd", re.IGNORECASE | re.DOTALL)
 
 PROXY_PATH = "/module/web/jpage/dataproxy.jsp"
+XXGK_PATH = "/module/xxgk/"  # the disclosure module: xxgkAnnualReport.jsp lists a region's reports
 # The fields jpage posts, in its order, with the values nearly every site uses.
 FORM_FIELDS = ("col", "appid", "webid", "path", "columnid", "sourceContentType", "unitid", "webname",
                "permissiontype")
@@ -66,7 +67,8 @@ class Hanweb(Platform):
     name: str = field(default="hanweb")
 
     def matches(self, url: str, text: str) -> bool:
-        return bool(_COLUMN_PATH.search(urlsplit(url).path) or _MARKERS.search(text))
+        path = urlsplit(url).path
+        return bool(_COLUMN_PATH.search(path) or path.startswith(XXGK_PATH) or _MARKERS.search(text))
 
     def read_list(self, url: str, text: str) -> ListPage:
         stores = _DATASTORE.findall(text)
@@ -189,18 +191,20 @@ def _announced_total(text: str) -> int | None:
 
 
 def _static_items(url: str, text: str) -> tuple[ListedItem, ...]:
-    """A column rendered without jpage: its links to ``art_`` detail pages."""
+    """A column rendered without jpage: its links to ``art_`` detail pages; on an xxgk module
+    page (``xxgkAnnualReport.jsp?area=…&fbtime=…``) its file links too."""
     try:
         tree = parse_html(text)
     except ExtractionError:
         return ()
+    module_page = urlsplit(url).path.startswith(XXGK_PATH)
     found: dict[str, ListedItem] = {}
     for anchor in tree.iter("a"):
         href = (anchor.get("href") or "").strip()
         if not href or href.lower().startswith(("javascript:", "mailto:", "#")):
             continue
         absolute = _absolute(url, href)
-        if _DETAIL.search(urlsplit(absolute).path):
+        if _DETAIL.search(urlsplit(absolute).path) or (module_page and is_attachment_href(absolute)):
             title = normalize_space(anchor.get("title") or "") or normalize_space(anchor.text_content())
             parent = anchor.getparent()
             day = iso_date(parent.text_content().replace(anchor.text_content(), " ", 1)) if parent is not None else None
