@@ -201,11 +201,14 @@ def _first_page_text(pdf: bytes) -> str:
 _PDF_DATE = re.compile(rb"\((D:[0-9]{14})([^)]*)\)")
 _PDF_ID = re.compile(rb"/ID\s*\[\s*<[0-9A-Fa-f]+>\s*<[0-9A-Fa-f]+>\s*\]")
 _HEX = re.compile(rb"<[0-9A-Fa-f]+>")
+_PDF_CHECKSUM = re.compile(rb"/DocChecksum /([0-9A-Fa-f]+)")
 
 
 def fixed_pdf(data: bytes) -> bytes:
-    """The PDF with its dates and file ids replaced by fixed ones of the same length (offsets stay valid)."""
+    """The PDF with its dates, file ids and checksum replaced by fixed ones of the same length
+    (offsets stay valid), so a rebuild gives the same bytes."""
     data = _PDF_DATE.sub(lambda m: b"(D:20240101090000" + m.group(2) + b")", data)
+    data = _PDF_CHECKSUM.sub(lambda m: b"/DocChecksum /" + b"0" * len(m.group(1)), data)
     return _PDF_ID.sub(lambda m: _HEX.sub(lambda h: b"<" + b"0" * (len(h.group(0)) - 2) + b">", m.group(0)), data)
 
 
