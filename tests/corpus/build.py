@@ -772,7 +772,8 @@ def _relabel(grid: Grid, spec: Styled) -> Grid:
 _ITEM_NUMBER = re.compile(r"^([1-9])\.")
 
 
-_MONEY_PRINTED = {("proactive", "fees", "amount_10k_yuan"): (10_000, "元"), ("proactive", "procurement", "amount"): (1, "万元")}
+_MONEY_PRINTED = {("proactive", "fees", "amount_10k_yuan"): (10_000, "元"),
+                  ("proactive", "procurement", "amount"): (1, "万元")}
 
 
 def _with_unit(key: Key, text: str | None) -> str | None:

@@ -12,7 +12,15 @@ from __future__ import annotations
 import random
 from decimal import Decimal
 
-from extract.keys import APPEAL_COLUMNS, APPEAL_ROWS, APPLICANT_COLUMNS, PROACTIVE, REQUEST_COLUMNS, all_keys, outcome_rows
+from extract.keys import (
+    APPEAL_COLUMNS,
+    APPEAL_ROWS,
+    APPLICANT_COLUMNS,
+    PROACTIVE,
+    REQUEST_COLUMNS,
+    all_keys,
+    outcome_rows,
+)
 
 Key = tuple[str, str, str]
 D = Decimal
