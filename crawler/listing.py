@@ -26,6 +26,9 @@ _DETAIL_PATTERNS = (
     re.compile(r"/post_\d+\.html$"),  # gkmlpt
     re.compile(r"/info/\d+/\d+\.htm$"),  # VSB
     re.compile(r"/content/\S+\.s?html?$"),
+    # CMS detail scripts and dated article paths: /show.aspx?id=…, /2023-01/15/content_123.htm
+    re.compile(r"/(?:detail|show|article|content|view)\w*\.(?:jsp|aspx?|php|s?html?)$", re.IGNORECASE),
+    re.compile(r"/[0-9]{4}-?[0-9]{2}/[0-9]{2}/\w*[0-9]{4,}\.s?html?$"),
 )
 
 __all__ = ["NEXT_PAGE_TEXTS", "is_attachment", "is_list_page", "item_links", "next_page_links", "parse"]

@@ -69,3 +69,12 @@ def test_list_pages_and_attachments_are_told_apart():
 def test_broken_html_gives_no_links_rather_than_an_error():
     assert item_links(LIST_URL, "") == []
     assert next_page_links(LIST_URL, "\x00\x00") == []
+
+
+def test_detail_pages_outside_the_column_folder_are_items_when_they_look_like_documents():
+    page = """<ul><li><a href="/news/show.aspx?id=88">县民政局2023年政府信息公开工作年度报告</a></li>
+    <li><a href="/html/2024-01/15/content_12345.htm">县教育局2023年政府信息公开工作年度报告</a></li>
+    <li><a href="/zwgk/detail.jsp?docid=7">一则公告</a></li>
+    <li><a href="/about/contact.html">联系我们</a></li><li><a href="/zwgk/zcwj/index.html">政策文件</a></li></ul>"""
+    urls = [link.url.removeprefix("http://127.0.0.1:8000") for link in item_links(LIST_URL, page)]
+    assert urls == ["/news/show.aspx?id=88", "/html/2024-01/15/content_12345.htm", "/zwgk/detail.jsp?docid=7"]

@@ -154,3 +154,11 @@ def test_a_crawl_of_the_generic_portal_finds_every_report_wherever_its_tables_ar
             key = (report.body, report.year, table, row, column)
             if key in values:
                 assert values[key] == ("" if value is None else str(value)), key
+
+
+def test_the_demo_names_the_platforms_it_can_serve(tmp_path, capsys):
+    from disclosure.cli import main
+
+    assert main(["demo", "--platform", "wordpress", "--db", f"sqlite:///{tmp_path / 'a.sqlite'}"]) == 2
+    error = capsys.readouterr().err
+    assert "no simulated portal for platform 'wordpress'" in error and "generic" in error and "trs" in error
