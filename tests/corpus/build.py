@@ -687,6 +687,7 @@ class Styled:
     units: bool = False  # money printed with its unit: 收费金额 in 元 (the key is in 万元), 采购总金额 in 万元
     split_labels: bool = False  # long row labels typed over two lines (two <p> in HTML)
     page_number: str = "footer"  # Word: where "- 1 -" goes: footer | header (read before the title)
+    distribute: bool = False  # Word: labels and headers spread over their cells (分散对齐)
     padding: int = 0  # Word: prose lines before the requests table, placing its page break
 
 
@@ -742,6 +743,10 @@ STYLED = (
            chrome="gkmlpt", units=True, split_labels=True),
     Styled(name="pdf-word-units-v2019", producer="libreoffice-pdf", body="lanzhou", year=2019, template="v2019",
            units=True, split_labels=True, page_number="header", millions=True, padding=2),
+    Styled(name="pdf-word-distributed-v2021", producer="libreoffice-pdf", body="qingyuan", year=2024,
+           template="v2021", distribute=True, places=5, padding=4),
+    Styled(name="pdf-word-distributed-v2019", producer="libreoffice-pdf", body="wanghai", year=2020,
+           template="v2019", distribute=True, typos=_TYPO, split_labels=True),
     Styled(name="docx-word-units-v2021", producer="word-docx", body="qingyuan", year=2023, template="v2021",
            units=True, split_labels=True, page_number="header", marks=_BLANK_TOTALS),
     Styled(name="html-br-headers-v2021", producer="br-headers-html", body="qingyuan", year=2024, template="v2021",
@@ -845,7 +850,7 @@ def render_styled_word(spec: Styled, plan: ReportPlan, grids: Mapping[str, Grid]
     moment = datetime.combine(plan.published, time(9, 0))
     docx = word.word_document(title_lines=lines, intro=intro(plan), sections=sections(plan), grids=dict(grids),
                               signature=signature(plan), moment=moment, author=plan.body.name,
-                              padding=spec.padding, page_number=spec.page_number)
+                              padding=spec.padding, page_number=spec.page_number, distribute=spec.distribute)
     target = _WORD_FORMATS[spec.producer]
     if target == "docx":
         return fixed_zip(docx, modified=f"{moment:%Y-%m-%dT%H:%M:%S}Z")
@@ -864,7 +869,7 @@ def _styled_features(spec: Styled) -> tuple[str, ...]:
              "numbered-1、": spec.numbering == "、", "not-given": bool(spec.marks),
              "title-two-lines": spec.title_lines == 2, "table-across-pages": spec.producer == "libreoffice-pdf",
              "units-in-cells": spec.units, "labels-over-two-lines": spec.split_labels,
-             "page-number-above-title": spec.page_number == "header"}
+             "page-number-above-title": spec.page_number == "header", "distributed-labels": spec.distribute}
     features.extend(name for name, on in flags.items() if on)
     features.append(f"money-{spec.places}-places")
     return tuple(features)

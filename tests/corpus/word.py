@@ -78,10 +78,12 @@ def _borders(table) -> None:
     properties.append(borders)
 
 
-def _cell_text(cell, text: str, *, header: bool, size: float) -> None:
+def _cell_text(cell, text: str, *, header: bool, size: float, distribute: bool = False) -> None:
     cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
     paragraph = cell.paragraphs[0]
-    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    words = not text.lstrip("-").replace(".", "", 1).isdigit()
+    # 分散对齐: the characters of a label spread over the cell's width ("尚 未 审 结" in the PDF)
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.DISTRIBUTE if distribute and words else WD_ALIGN_PARAGRAPH.CENTER
     paragraph.paragraph_format.space_before = paragraph.paragraph_format.space_after = Pt(0)
     for index, part in enumerate(text.split("\n")):
         run = paragraph.add_run(part)
@@ -90,7 +92,7 @@ def _cell_text(cell, text: str, *, header: bool, size: float) -> None:
             run.add_break()
 
 
-def _table(document, grid: Grid, widths_cm: Sequence[float], *, size: float = 10.5) -> None:
+def _table(document, grid: Grid, widths_cm: Sequence[float], *, size: float = 10.5, distribute: bool = False) -> None:
     width = column_count(grid)
     table = document.add_table(rows=len(grid), cols=width)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -101,7 +103,7 @@ def _table(document, grid: Grid, widths_cm: Sequence[float], *, size: float = 10
         target = cells[r][c]
         if cell.rowspan > 1 or cell.colspan > 1:
             target = target.merge(cells[r + cell.rowspan - 1][c + cell.colspan - 1])
-        _cell_text(target, cell.text, header=cell.header, size=size)
+        _cell_text(target, cell.text, header=cell.header, size=size, distribute=distribute)
     for index, column in enumerate(table.columns):
         column.width = Cm(widths_cm[index])
     for row in table.rows:
@@ -132,7 +134,8 @@ def _page_number(section, where: str) -> None:
 
 def word_document(*, title_lines: Sequence[str], intro: str, sections: Sequence, grids: dict[str, Grid],
                   signature: Sequence[str], moment: datetime, author: str, padding: int = 0,
-                  table_size: float = 10.5, appeals_size: float = 9, page_number: str = "footer") -> bytes:
+                  table_size: float = 10.5, appeals_size: float = 9, page_number: str = "footer",
+                  distribute: bool = False) -> bytes:
     """The report as a Word file; ``padding`` extra prose lines before the requests table move its page break."""
     document = Document()
     section = document.sections[0]
@@ -160,7 +163,7 @@ def word_document(*, title_lines: Sequence[str], intro: str, sections: Sequence,
                 _paragraph(document, "（注：本表数据来源于本机关政府信息公开申请登记台账。）")
         if part.table:
             size = appeals_size if part.table == "appeals" else table_size
-            _table(document, grids[part.table], WIDTHS[part.table], size=size)
+            _table(document, grids[part.table], WIDTHS[part.table], size=size, distribute=distribute)
     _paragraph(document, "", indent=False)
     for line in signature:
         paragraph = _paragraph(document, line, align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
