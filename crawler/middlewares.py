@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
-from scrapy.http import Headers
+from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 
 from storage.archive import load_blob
@@ -18,7 +18,14 @@ from storage.db import database_url, open_archive, session_scope
 from storage.frontier import KnownDocument, record_fetch_failure, withdraw_unanswered
 
 from .columns import COMPLETE
-from .revalidate import NOT_MODIFIED_HEADER, conditional_headers, load_known
+from .revalidate import (
+    FROM_ARCHIVE_HEADER,
+    NOT_MODIFIED_HEADER,
+    cadences,
+    conditional_headers,
+    is_fresh,
+    load_known,
+)
 
 
 class AllowedNetworksMiddleware:
@@ -61,14 +68,16 @@ def _addresses(host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]
 
 
 class FrontierMiddleware:
-    """Asks known documents conditionally, answers a 304 from the archive, records requests
-    that got no answer.
+    """Asks known documents conditionally, answers a 304 from the archive, leaves fresh
+    documents unasked, records requests that got no answer.
 
     The conditional headers are added here, not in the spider's requests, so a document both
     listed and revalidated stays one request for Scrapy's duplicate filter. A 304 becomes the
     stored response (status, headers, and the body for pages, whose links the spider follows
     again), marked with ``NOT_MODIFIED_HEADER`` for the archive pipeline, which then records
-    "seen unchanged" instead of a new capture.
+    "seen unchanged" instead of a new capture. A fresh item or attachment (seen within its
+    portal's ``revalidate_days``) is not sent at all: its stored response comes back marked
+    ``FROM_ARCHIVE_HEADER``, and the pipeline stores nothing for it.
     """
 
     def __init__(self, db_url: str, stats=None) -> None:
@@ -76,6 +85,8 @@ class FrontierMiddleware:
         self.stats = stats
         self.known: dict[str, KnownDocument] = {}
         self.portals: list[str] = []
+        self.cadence: dict[str, float] = {}  # portal -> revalidate_days
+        self.started_at = datetime.now(UTC)
         self.engine = None
         # published documents whose request got no answer this run: url -> (portal, when)
         self.unanswered: dict[str, tuple[str, datetime]] = {}
@@ -88,7 +99,9 @@ class FrontierMiddleware:
         return middleware
 
     def spider_opened(self, spider) -> None:
-        self.portals = spider_portals(spider)
+        self.started_at = datetime.now(UTC)
+        self.cadence = cadences(spider)
+        self.portals = list(self.cadence)
         self.known = load_known(self.db_url, self.portals) if self.portals else {}
         self.engine = open_archive(self.db_url)
 
@@ -116,19 +129,28 @@ class FrontierMiddleware:
 
     def process_request(self, request):
         doc = self.known.get(request.url)
-        if doc is not None and request.method == "GET":
-            for name, value in conditional_headers(doc).items():
-                request.headers.setdefault(name, value)
+        if doc is None or request.method != "GET":
+            return None
+        days = self.cadence.get(doc.portal or "", 0)
+        if is_fresh(doc, now=self.started_at, revalidate_days=days):
+            # Empty until process_response fills it: Scrapy's byte counts stay the network's.
+            headers = _stored_headers(doc, FROM_ARCHIVE_HEADER)
+            return Response(request.url, status=doc.status, headers=headers, request=request, flags=["from_archive"])
+        for name, value in conditional_headers(doc).items():
+            request.headers.setdefault(name, value)
         return None
 
     def process_response(self, request, response):
+        if "from_archive" in response.flags:
+            self._count("disclosure/not_requested")
+            return self._stored_response(self.known[request.url], request, response, FROM_ARCHIVE_HEADER)
         if response.status != 304:
             return response
         doc = self.known.get(document_url(request))
         if doc is None or not conditional_headers(doc):
             return response  # a 304 nobody asked for is archived as it came
         self._count("disclosure/not_modified")
-        return self._stored_response(doc, request, response)
+        return self._stored_response(doc, request, response, NOT_MODIFIED_HEADER)
 
     def process_exception(self, request, exception):
         if isinstance(exception, IgnoreRequest) or self.engine is None:
@@ -153,13 +175,12 @@ class FrontierMiddleware:
             self.unanswered.setdefault(url, (portal, failed_at))
         return None
 
-    def _stored_response(self, doc: KnownDocument, request, response):
+    def _stored_response(self, doc: KnownDocument, request, response, marker: str):
         body = b""
         if (doc.role or "item") != "attachment" and self.engine is not None:
             with session_scope(self.engine) as session:
                 body = load_blob(session, doc.sha256)
-        headers = Headers({name: values for name, values in (doc.headers or {}).items()})
-        headers[NOT_MODIFIED_HEADER] = str(doc.capture_id)
+        headers = _stored_headers(doc, marker)
         cls = responsetypes.from_args(headers=headers, url=response.url, body=body)
         return cls(
             url=response.url,
@@ -167,7 +188,7 @@ class FrontierMiddleware:
             headers=headers,
             body=body,
             request=request,
-            flags=[*response.flags, "not_modified"],
+            flags=[*response.flags, "not_modified" if marker == NOT_MODIFIED_HEADER else "from_archive"],
         )
 
     def _count(self, key: str) -> None:
@@ -175,11 +196,10 @@ class FrontierMiddleware:
             self.stats.inc_value(key)
 
 
-def spider_portals(spider) -> list[str]:
-    """The portals a spider crawls: one per column, or its single ``portal``."""
-    columns = getattr(spider, "columns", None) or ()
-    names = [getattr(column, "portal", None) for column in columns] or [getattr(spider, "portal", None)]
-    return [name for name in dict.fromkeys(names) if name]
+def _stored_headers(doc: KnownDocument, marker: str) -> Headers:
+    headers = Headers({name: values for name, values in (doc.headers or {}).items()})
+    headers[marker] = str(doc.capture_id)
+    return headers
 
 
 def document_url(request) -> str:

@@ -9,7 +9,7 @@ from storage.archive import record_not_modified, store_capture
 from storage.db import database_url, open_archive, session_scope
 
 from .items import CaptureItem
-from .revalidate import NOT_MODIFIED_HEADER
+from .revalidate import FROM_ARCHIVE_HEADER, NOT_MODIFIED_HEADER
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,8 @@ class ArchivePipeline:
         if not isinstance(item, CaptureItem):
             return item
         unchanged = _pop_header(item.headers, NOT_MODIFIED_HEADER)
+        if _pop_header(item.headers, FROM_ARCHIVE_HEADER) is not None:
+            return item  # fresh: not asked for this run, so nothing was seen
         with session_scope(self.engine) as session:
             if unchanged is not None:
                 stored = record_not_modified(session, int(unchanged), item.fetched_at)

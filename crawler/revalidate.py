@@ -4,9 +4,15 @@ The archive is the crawl's frontier: every item and attachment it holds for a po
 requested on each run, including those the lists no longer show (portals edit reports in
 place and withdraw them without touching their lists). A document with a stored version
 is asked for conditionally (``If-None-Match`` / ``If-Modified-Since`` from its latest
-capture); a 304 then costs no download. ``revalidate_days`` slows this down for large
-portals: a document seen less than that many days ago is left out of this run's
-revalidation (the lists' own items are still requested, conditionally).
+capture); a 304 then costs no download.
+
+``revalidate_days`` (per portal; else the ``DISCLOSURE_REVALIDATE_DAYS`` setting) is the
+cadence: an item or attachment whose latest published version was seen less than that many
+days ago is *fresh* and is not asked for this run, neither as a revalidation nor when a list
+shows it; the spider reads its stored version instead (``FrontierMiddleware``). List pages
+are asked for, conditionally, on every run, so new items always show. A nightly run with
+the default of one day revalidates everything; a second crawl the same day asks only for
+the lists and what is new; 0 asks for everything every run.
 """
 
 from __future__ import annotations
@@ -21,8 +27,10 @@ from storage.frontier import KnownDocument, known_documents
 # A nightly run starts a little earlier or later each night; it still counts as a day later.
 _SLACK = timedelta(hours=2)
 REVISITED_ROLES = ("item", "attachment")
-# Marks a response rebuilt from the archive after a 304; the pipeline removes it.
+# Mark responses rebuilt from the archive, after a 304 or instead of asking for a fresh
+# document; the archive pipeline removes them.
 NOT_MODIFIED_HEADER = "X-Disclosure-Not-Modified"
+FROM_ARCHIVE_HEADER = "X-Disclosure-From-Archive"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -34,18 +42,25 @@ class Revisit:
     link_text: str | None = None
 
 
-def revisits_for(spider, *, now: datetime) -> list[Revisit]:
-    """What a spider revalidates this run: the due documents of each of its columns' portals."""
-    settings = spider.settings
-    db_url = database_url(settings.get("DISCLOSURE_DB") or None)
-    cadence: dict[str, float] = {}
+def cadences(spider) -> dict[str, float]:
+    """``revalidate_days`` of each portal a spider crawls."""
+    default = spider.settings.getfloat("DISCLOSURE_REVALIDATE_DAYS", 1)
+    found: dict[str, float] = {}
     for column in getattr(spider, "columns", None) or ():
         days = getattr(column, "revalidate_days", None)
-        if column.portal and column.portal not in cadence:
-            cadence[column.portal] = settings.getfloat("DISCLOSURE_REVALIDATE_DAYS", 1) if days is None else days
+        if column.portal and column.portal not in found:
+            found[column.portal] = default if days is None else float(days)
+    if not found and getattr(spider, "portal", None):
+        found[spider.portal] = default
+    return found
+
+
+def revisits_for(spider, *, now: datetime) -> list[Revisit]:
+    """What a spider revalidates this run: the due documents of each of its columns' portals."""
+    cadence = cadences(spider)
     if not cadence:
         return []
-    known = load_known(db_url, cadence)
+    known = load_known(database_url(spider.settings.get("DISCLOSURE_DB") or None), cadence)
     by_portal: dict[str, list[KnownDocument]] = {portal: [] for portal in cadence}
     for doc in known.values():
         if doc.portal in by_portal:
@@ -71,18 +86,29 @@ def due(
     known: Iterable[KnownDocument], portal: str, *, now: datetime, revalidate_days: float = 1
 ) -> list[Revisit]:
     """The documents of ``portal`` to request again this run, items before attachments."""
-    window = timedelta(days=revalidate_days) - _SLACK
     revisits = []
     for doc in known:
         role = doc.role or ("attachment" if doc.parent_url else "item")
         if role not in REVISITED_ROLES:
             continue  # list pages are re-walked from the column's start URLs
-        if doc.last_seen_at is not None and revalidate_days > 0 and now - doc.last_seen_at < window:
+        if is_fresh(doc, now=now, revalidate_days=revalidate_days):
             continue
         revisits.append(
             Revisit(url=doc.url, role=role, portal=portal, parent_url=doc.parent_url, link_text=doc.link_text)
         )
     return sorted(revisits, key=lambda r: (REVISITED_ROLES.index(r.role), r.url))
+
+
+def is_fresh(doc: KnownDocument, *, now: datetime, revalidate_days: float) -> bool:
+    """A published item or attachment seen less than ``revalidate_days`` ago (list pages never are)."""
+    return (
+        revalidate_days > 0
+        and doc.role in REVISITED_ROLES
+        and doc.status is not None
+        and 200 <= doc.status < 300
+        and doc.last_seen_at is not None
+        and now - doc.last_seen_at < timedelta(days=revalidate_days) - _SLACK
+    )
 
 
 def conditional_headers(doc: KnownDocument) -> dict[str, str]:

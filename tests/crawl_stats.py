@@ -1,5 +1,6 @@
-"""python -m tests.crawl_stats DB_URL PORTAL LIST_URL: crawl one column with the project's
-settings (no delay, revalidation every run) in this fresh process, print Scrapy's stats as JSON.
+"""python -m tests.crawl_stats DB_URL PORTAL LIST_URL [REVALIDATE_DAYS]: crawl one column with
+the project's settings (no delay; revalidation every run unless REVALIDATE_DAYS says) in this
+fresh process, print Scrapy's stats as JSON.
 
 Tests use it where they need the crawl's own counts (304s, bytes received), which the
 command line does not print; Scrapy's reactor cannot restart inside the test process.
@@ -18,11 +19,11 @@ from disclosure.crawling import crawler_settings
 
 
 def main(argv: list[str]) -> int:
-    db_url, portal, url = argv
+    db_url, portal, url, *days = argv
     settings = crawler_settings(db_url, allowed_networks=["127.0.0.0/8"])
     settings.set("DOWNLOAD_DELAY", 0, priority="cmdline")
     settings.set("AUTOTHROTTLE_ENABLED", False, priority="cmdline")
-    settings.set("DISCLOSURE_REVALIDATE_DAYS", 0, priority="cmdline")
+    settings.set("DISCLOSURE_REVALIDATE_DAYS", float(days[0]) if days else 0, priority="cmdline")
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(PortalColumnSpider)
     process.crawl(crawler, columns=[Column(portal=portal, start_urls=(url,))])

@@ -4,7 +4,9 @@ the lists, a new report)."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import io
 import json
 import subprocess
 import sys
@@ -20,6 +22,7 @@ from scrapy.utils.test import get_crawler
 from sqlalchemy import func, select
 
 from crawler.middlewares import FrontierMiddleware
+from disclosure.cli import main
 from crawler.revalidate import NOT_MODIFIED_HEADER, conditional_headers, due
 from simportal import PortalServer, build_site
 from simportal.changes import add_report, edit_report, unlist, withdraw
@@ -133,12 +136,40 @@ def test_middleware_asks_conditionally_and_answers_a_304_from_the_archive(archiv
     assert "took longer than 60 seconds" in failure.reason
 
 
+def test_middleware_leaves_a_fresh_document_unasked_and_reads_it_from_the_archive(archive_url, add_capture, session):
+    recently = datetime.now(UTC) - timedelta(hours=1)
+    add_capture("http://h/item.html", b"<html>item</html>", fetched_at=recently, role="item")
+    add_capture("http://h/list.html", b"<html>list</html>", fetched_at=recently, role="list",
+                headers={"Content-Type": "text/html", "ETag": '"l1"'})
+    session.commit()
+    crawler = get_crawler(settings_dict={"DISCLOSURE_DB": archive_url})
+    middleware = FrontierMiddleware.from_crawler(crawler)
+    middleware.engine = open_archive(archive_url)
+    middleware.known = {d.url: d for d in known_documents(session, "testcounty")}
+    middleware.cadence = {"testcounty": 1}
+    try:
+        request = Request("http://h/item.html")
+        answer = middleware.process_request(request)
+        assert answer is not None and answer.body == b""  # nothing sent, nothing received
+        page = middleware.process_response(request, answer)
+        assert isinstance(page, HtmlResponse) and page.body == b"<html>item</html>"
+        assert b"X-Disclosure-From-Archive" in page.headers
+        listing = Request("http://h/list.html")
+        assert middleware.process_request(listing) is None  # list pages are always asked for
+        assert b"If-None-Match" in listing.headers
+        middleware.cadence = {"testcounty": 0}
+        assert middleware.process_request(Request("http://h/item.html")) is None
+    finally:
+        middleware.engine.dispose()
+    assert crawler.stats.get_value("disclosure/not_requested") == 1
+
+
 # ---- a portal that changes between crawls ------------------------------------------------
 
 
-def crawl(db: str, url: str, cwd: Path) -> dict:
+def crawl(db: str, url: str, cwd: Path, revalidate_days: int = 0) -> dict:
     done = subprocess.run(
-        [sys.executable, "-m", "tests.crawl_stats", db, "qinglan", url],
+        [sys.executable, "-m", "tests.crawl_stats", db, "qinglan", url, str(revalidate_days)],
         cwd=ROOT, capture_output=True, text=True, timeout=120,
     )
     assert done.returncode == 0, done.stderr[-3000:]
@@ -162,17 +193,22 @@ def recrawls(tmp_path_factory):
         changed = unlist(changed, UNLISTED)
         server.site = add_report(changed, build_site("unseen"), NEW_SOURCE)
         after = crawl(db, server.start_url, workdir)
+        captures_after = counts(db)["captures"]
+        same_day = crawl(db, server.start_url, workdir, revalidate_days=1)
     extracted = run_cli("extract", "--db", db, "--jobs", "1", "--no-progress", cwd=workdir)
     assert extracted.returncode == 0, extracted.stderr
-    export = run_cli("export", "--db", db, "--out", str(workdir / "numbers.csv"), cwd=workdir)
-    assert export.returncode == 0, export.stderr
-    history = run_cli("history", "--db", db, "--json", url + EDITED, cwd=workdir)
-    history_text = run_cli("history", "--db", db, url + WITHDRAWN, cwd=workdir)
+    assert main(["export", "--db", db, "--out", str(workdir / "numbers.csv")]) == 0
+    history, history_text = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(history):
+        assert main(["history", "--db", db, "--json", url + EDITED]) == 0
+    with contextlib.redirect_stdout(history_text):
+        assert main(["history", "--db", db, url + WITHDRAWN]) == 0
     with open(workdir / "numbers.csv", encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
     return {
         "db": db, "url": url, "values": values, "first": first, "unchanged": unchanged, "after": after,
         "rows": rows, "history": history, "history_text": history_text,
+        "same_day": same_day, "captures_after": captures_after,
     }
 
 
@@ -213,14 +249,22 @@ def test_unchanged_portal_is_revalidated_with_304s_and_almost_no_bytes(recrawls)
     assert unchanged["downloader/response_bytes"] <= 0.05 * first["downloader/response_bytes"]
 
 
+def test_within_the_cadence_only_lists_and_documents_not_published_are_asked_for(recrawls):
+    same_day = recrawls["same_day"]
+    # robots.txt, the 3 list pages (304), the withdrawn page and the 2 dead links (404 again)
+    assert same_day["downloader/request_count"] == 1 + 3 + 1 + 2
+    assert same_day["disclosure/not_modified"] == 3
+    # every other published item and attachment the lists lead to; the unlisted item is not due
+    assert same_day["disclosure/not_requested"] == 30 - 3 - 2 - 1 + 1 - 1
+    assert counts(recrawls["db"])["captures"] == recrawls["captures_after"]
+
+
 def test_a_report_edited_in_place_becomes_a_new_capture_and_its_cells_show_in_history(recrawls):
     doc, captures = document(recrawls["db"], recrawls["url"] + EDITED)
     assert [c.status for c in captures] == [200, 200]
     assert captures[0].times_seen == 2 and captures[1].times_seen == 1
     assert recrawls["after"]["disclosure/changed_documents"] >= 1
-    history = recrawls["history"]
-    assert history.returncode == 0, history.stderr
-    changes = json.loads(history.stdout)["changes"]
+    changes = json.loads(recrawls["history"].getvalue())["changes"]
     assert len(changes) == 1
     cells = {(c["table"], c["row"], c["column"]): (c["old"], c["new"]) for c in changes[0]["cells"]}
     values = recrawls["values"]
@@ -242,7 +286,7 @@ def test_a_withdrawn_report_is_marked_with_the_date_it_was_first_missed_and_expo
         statuses.setdefault(row["source_url"].removeprefix(recrawls["url"]), set()).add(row["status"])
     assert statuses[WITHDRAWN] == {"withdrawn"}
     assert {s for path, found in statuses.items() if path != WITHDRAWN for s in found} == {"current"}
-    text = recrawls["history_text"].stdout
+    text = recrawls["history_text"].getvalue()
     assert "WITHDRAWN since" in text and "still withdrawn" in text
 
 
