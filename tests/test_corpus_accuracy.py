@@ -179,7 +179,8 @@ def test_corpus_has_producers_other_than_the_projects_renderers():
     assert {producer for _, producer in others} >= {"libreoffice-pdf", "libreoffice-doc", "word-docx",
                                                      "word-paste-html", "p-cells-html", "br-headers-html"}
     chromes = {feature for case in CASES for feature in case.label["features"]}
-    assert {"trs", "hanweb", "gkmlpt", "table-across-pages", "title-two-lines"} <= chromes
+    assert {"trs", "hanweb", "gkmlpt", "table-across-pages", "title-two-lines", "distributed-labels",
+            "units-in-cells", "labels-over-two-lines", "page-number-above-title"} <= chromes
 
 
 def test_most_labelled_cells_are_not_zero():

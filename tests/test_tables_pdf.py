@@ -207,3 +207,27 @@ def test_unruled_values_drawn_lower_than_their_row_stay_in_it(template):
     assert "1" in text_lines  # the drifted appeals value is a line of its own in pdfplumber's own text
     assert any("尚 未 审 结" in line for line in text_lines)
     rf.assert_reads_every_key(tables_from_pdf(content), template)
+
+
+def test_a_row_cut_by_the_page_break_is_joined_again():
+    from extract.tables.pdf import _joined_pages
+
+    first_page = [(False, [("三、收到和处理政府信息公开申请情况",)]),
+                  (True, [("（三）不予", "1.属于国家秘密", "3", "4"),
+                          ("", "2.其他法律行政", "5", "6")]),
+                  (False, [("- 3 -",)])]
+    second_page = [(True, [("公开", "法规禁止公开", "", ""), ("", "3.危及“三安全一稳定”", "7", "8")])]
+    rows = [row for _, block in _joined_pages([first_page, second_page]) for row in block]
+    assert ("（三）不予\n公开", "1.属于国家秘密", "3", "4") in rows
+    assert ("", "2.其他法律行政\n法规禁止公开", "5", "6") in rows
+    assert ("", "3.危及“三安全一稳定”", "7", "8") in rows
+    assert ("公开", "法规禁止公开", "", "") not in rows
+
+
+def test_a_table_whose_next_page_opens_with_numbers_is_left_alone():
+    from extract.tables.pdf import _joined_pages
+
+    first_page = [(True, [("第二十条第（九）项", "", ""), ("信息内容", "采购项目数量", "采购总金额")])]
+    second_page = [(True, [("政府集中采购", "325", "3184972.9617")])]
+    blocks = _joined_pages([first_page, second_page])
+    assert [rows for _, rows in blocks][-1] == [("政府集中采购", "325", "3184972.9617")]
