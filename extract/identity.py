@@ -23,7 +23,9 @@ _TITLE_LEAD = re.compile(r"^(?:关于)?(?:(?:19|20)[0-9]{2}年度?)?")
 _DOCUMENT_NAME = re.compile(r"《[^》]{0,80}》|〔[^〕]*〕|\[[^\]]*\]|【[^】]*】")
 _ATTACHMENT_LABEL = re.compile(r"^附\s*件\s*[0-9]*\s*[:：]?$")
 # "- 1 -", "—1—", "第1页", "1/6": a page number on a line of its own, or glued before the title
-_PAGE_NUMBER = re.compile(r"^(?:[-—–－]\s*[0-9]{1,3}\s*[-—–－]|第\s*[0-9]{1,3}\s*页(?:\s*共\s*[0-9]{1,3}\s*页)?|[0-9]{1,3}\s*/\s*[0-9]{1,3})\s*")
+_PAGE_NUMBER = re.compile(
+    r"^(?:[-—–－]\s*[0-9]{1,3}\s*[-—–－]|第\s*[0-9]{1,3}\s*页(?:\s*共\s*[0-9]{1,3}\s*页)?|[0-9]{1,3}\s*/\s*[0-9]{1,3})\s*"
+)
 _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 _SECTION_ONE = re.compile(r"总体情况(.*?)(?:\n\s*(?:二|2)\s*[、.．]|主动公开政府信息情况)", re.DOTALL)
 

@@ -102,7 +102,8 @@ def is_value(text: str) -> bool:
 def read_cell(text: str) -> CellNumber:
     """The number a cell prints, exactly, with its unit; ``number`` None when it gives none."""
     if is_foreign_number(text):
-        return CellNumber(None, problem=f"{''.join(text.split())!r} is written in digits that are not ASCII or full-width: not a number")
+        shown = "".join(text.split())
+        return CellNumber(None, problem=f"{shown!r} is written in digits that are not ASCII or full-width: not a number")
     if has_foreign_digits(text):
         return CellNumber(None)
     body, unit = _split_unit(clean_cell(text))

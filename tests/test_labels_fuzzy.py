@@ -99,10 +99,6 @@ def v2021_text() -> str:
     return rf.to_text(rf.report_blocks("v2021"))
 
 
-def expected_v2021():
-    return rf.expected_values("v2021")
-
-
 def assert_values(tables, template="v2021", others=None):
     expected = rf.expected_values(template)
     assert tables.template == template

@@ -129,7 +129,8 @@ def html_tables(draw):
         tds = []
         for cell in row:
             rowspan, colspan = draw(spans)
-            attributes = (f' rowspan="{rowspan}"' if rowspan != 1 else "") + (f' colspan="{colspan}"' if colspan else "")
+            attributes = f' rowspan="{rowspan}"' if rowspan != 1 else ""
+            attributes += f' colspan="{colspan}"' if colspan else ""
             inner = html_lib.escape(cell).replace("&amp;nbsp;", "&nbsp;")
             if draw(st.booleans()):
                 inner = f"<p><span>{inner}</span></p>"

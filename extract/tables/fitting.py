@@ -49,6 +49,7 @@ def fit_cells(cells: Sequence[str], width: int, check: Check | None = None) -> F
         passing = [window for window in windows if check([parse_number(cell) for cell in window])]
         if len(passing) == 1:
             start = windows.index(passing[0])
-            note = f"kept cells {start + 1}-{start + width}, the only ones that add up"
-            return Fitted(tuple(passing[0]), f"{len(kept)} value cells where {width} are expected; {note}", by_check=True)
+            note = (f"{len(kept)} value cells where {width} are expected; "
+                    f"kept cells {start + 1}-{start + width}, the only ones that add up")
+            return Fitted(tuple(passing[0]), note, by_check=True)
     return Fitted(tuple(windows[-1]), f"{len(kept)} value cells where {width} are expected; kept the last {width}")

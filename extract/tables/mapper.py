@@ -13,7 +13,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ..keys import APPEAL_COLUMNS, APPEAL_ROWS, APPLICANT_COLUMNS, OTHER_ROWS, PROACTIVE, REQUEST_COLUMNS, all_keys, other_rows
+from ..keys import (
+    APPEAL_COLUMNS,
+    APPEAL_ROWS,
+    APPLICANT_COLUMNS,
+    OTHER_ROWS,
+    PROACTIVE,
+    REQUEST_COLUMNS,
+    all_keys,
+    other_rows,
+)
 from ..numbers import is_value, value_for_column
 from ..records import Tables, Value
 from . import labels
