@@ -39,6 +39,7 @@ class CrawlSummary:
     refused: int
     requests: int = 0  # requests that reached the downloader (retries included)
     not_modified: int = 0  # 304 answers: seen unchanged, nothing downloaded
+    bytes_received: int = 0  # response bodies as they came over the network
     host: str = ""
     outcomes: tuple[dict, ...] = ()  # why each column ended (crawler.columns.ColumnOutcome)
 
@@ -137,6 +138,7 @@ class _Tally:
         self.not_modified: Counter[str] = Counter()
         self.responses: Counter[str] = Counter()
         self.http_errors: Counter[str] = Counter()
+        self.bytes_received: Counter[str] = Counter()
         self.scheduled: dict[str, str] = {}  # url -> portal
         self.reached: set[str] = set()
         self.answered: set[str] = set()
@@ -146,6 +148,7 @@ class _Tally:
         crawler.signals.connect(self._reached, signal=signals.request_reached_downloader)
         crawler.signals.connect(self._received, signal=signals.response_received)
         crawler.signals.connect(self._scraped, signal=signals.item_scraped)
+        crawler.signals.connect(self._bytes, signal=signals.bytes_received)
 
     def portal_of(self, request) -> str:
         meta = request.meta
@@ -169,6 +172,9 @@ class _Tally:
         self.answered.add(request.url)
         if response.status == 304:
             self.not_modified[self.portal_of(request)] += 1
+
+    def _bytes(self, data, request, spider) -> None:
+        self.bytes_received[self.portal_of(request)] += len(data)
 
     def _scraped(self, item, response, spider) -> None:
         if isinstance(item, CaptureItem):
@@ -201,6 +207,7 @@ class _Tally:
                     ),
                     requests=self.requests[name],
                     not_modified=max(self.not_modified[name], stats.get("disclosure/not_modified", 0) if alone else 0),
+                    bytes_received=self.bytes_received[name],
                     host=self.host,
                     outcomes=tuple(o for o in outcomes if o.get("portal") in (name, None) and _owns(portal, o)),
                 )

@@ -143,6 +143,7 @@ def _record_portals(
                 "http_errors": crawl.http_errors,
                 "failed_fetches": crawl.failed_fetches,
                 "refused": crawl.refused,
+                "bytes_received": crawl.bytes_received,
             }
             health = portal_health(
                 session,
@@ -230,6 +231,7 @@ def run_lines(runs: list[run_store.RunRecord]) -> list[str]:
             flags = "; ".join(f"{h['problem']}: {h['detail']}" for h in p.health)
             lines.append(
                 f"  {p.portal}: {c['requests']} requests, {c['not_modified']} not modified, "
+                f"{c['bytes_received'] / 1024:.0f} KiB received, "
                 f"{c['new_documents']} new / {c['changed_documents']} changed / {c['withdrawn_documents']} withdrawn "
                 f"documents, {c['new_reports']} new reports, {c['http_errors'] + c['failed_fetches']} errors; "
                 f"columns ended: {ended}" + (f"; FLAGGED {flags}" if flags else "")

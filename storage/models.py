@@ -304,6 +304,7 @@ class CrawlRunPortal(Base):
     http_errors: Mapped[int] = mapped_column(Integer, default=0)
     failed_fetches: Mapped[int] = mapped_column(Integer, default=0)
     refused: Mapped[int] = mapped_column(Integer, default=0)
+    bytes_received: Mapped[int] = mapped_column(BigInteger, default=0)  # response bodies, as sent
     # One entry per column: {"column_url", "ended", "detail", "list_pages", "items_listed", ...}
     outcomes: Mapped[list[Any] | None] = mapped_column(JSON)
     # What looked wrong after the run: [{"problem": "block page", "detail": "..."}]

@@ -32,6 +32,7 @@ COUNTS = (
     "http_errors",
     "failed_fetches",
     "refused",
+    "bytes_received",
 )
 
 

@@ -58,6 +58,7 @@ def upgrade() -> None:
         sa.Column("run_id", sa.Integer(), nullable=False),
         sa.Column("portal", sa.String(length=200), nullable=False),
         *(sa.Column(name, sa.Integer(), nullable=False) for name in _COUNTS),
+        sa.Column("bytes_received", sa.BigInteger(), nullable=False),
         sa.Column("outcomes", sa.JSON(), nullable=True),
         sa.Column("health", sa.JSON(), nullable=True),
         sa.ForeignKeyConstraint(
