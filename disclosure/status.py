@@ -9,20 +9,21 @@ its lists no longer parse. A body whose report for year Y is still missing after
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
 from crawler.columns import LIST_UNREADABLE
 from extract.pagekind import CHALLENGE_MAX_BYTES, page_kind
+from storage.frontier import recent_fetch_failures
 from storage.health import pages_fetched_since, report_years, reports_seen
 from storage.runs import latest_portal_runs
 
 record = dataclass(frozen=True, slots=True, kw_only=True)
 
+SHOWN_FAILURES = 20
 # Reports of year Y are due by this day of year Y+1 (国务院办公厅: by 31 March).
 DUE_MONTH, DUE_DAY = 3, 31
 
@@ -90,7 +91,7 @@ class Status:
     today: date
     portals: tuple[PortalStatus, ...]
     late: tuple[LateReport, ...]
-    fetch_failures: tuple[dict, ...] | None  # None: the archive does not record them
+    fetch_failures: tuple[dict, ...]  # requests whose latest try got no answer, newest first
 
 
 def archive_status(session: Session, *, today: date, parser_version: str) -> Status:
@@ -106,21 +107,18 @@ def archive_status(session: Session, *, today: date, parser_version: str) -> Sta
     )
 
 
-def _fetch_failures(session: Session) -> tuple[dict, ...] | None:
-    # Network failures are recorded by the crawl's revalidation part of the archive.
-    for module in ("storage.frontier", "storage.fetch_failures", "storage.archive", "storage.history"):
-        try:
-            found = getattr(importlib.import_module(module), "recent_fetch_failures", None)
-        except ImportError:
-            continue
-        if found is not None:
-            return tuple(_plain(failure) for failure in found(session))
-    return None
-
-
-def _plain(failure) -> dict:
-    row = asdict(failure) if hasattr(failure, "__dataclass_fields__") else dict(failure._mapping if hasattr(failure, "_mapping") else failure)
-    return {key: value.isoformat() if isinstance(value, (date, datetime)) else value for key, value in row.items()}
+def _fetch_failures(session: Session) -> tuple[dict, ...]:
+    return tuple(
+        {
+            "url": row.url,
+            "portal": row.portal,
+            "role": row.role,
+            "reason": row.reason,
+            "failed_at": row.failed_at.isoformat(),
+            "failures": row.failures,
+        }
+        for row in recent_fetch_failures(session)
+    )
 
 
 def status_lines(status: Status) -> list[str]:
@@ -135,12 +133,14 @@ def status_lines(status: Status) -> list[str]:
     lines.append(f"late reports (due by 31 March of the next year, as of {status.today.isoformat()}): {len(status.late)}")
     for late in status.late:
         lines.append(f"  {late.body} {late.year}: due {late.due.isoformat()}")
-    if status.fetch_failures is None:
-        lines.append("recent fetch failures: not recorded by this archive")
-    else:
-        lines.append(f"recent fetch failures: {len(status.fetch_failures)}")
-        for failure in status.fetch_failures[:20]:
-            lines.append("  " + " ".join(str(v) for v in failure.values()))
+    lines.append(f"fetch failures (documents whose latest request got no answer): {len(status.fetch_failures)}")
+    for failure in status.fetch_failures[:SHOWN_FAILURES]:
+        lines.append(
+            f"  {failure['url']} ({failure['portal']}): {failure['reason']}; "
+            f"{failure['failures']} since it last answered, last {failure['failed_at']}"
+        )
+    if len(status.fetch_failures) > SHOWN_FAILURES:
+        lines.append(f"  … and {len(status.fetch_failures) - SHOWN_FAILURES} more (disclosure status --json)")
     return lines
 
 
@@ -153,5 +153,5 @@ def status_json(status: Status) -> dict:
             for p in status.portals
         ],
         "late": [{"body": l.body, "year": l.year, "due": l.due.isoformat()} for l in status.late],
-        "fetch_failures": None if status.fetch_failures is None else list(status.fetch_failures),
+        "fetch_failures": list(status.fetch_failures),
     }

@@ -108,3 +108,17 @@ def test_status_flags_portals_turned_into_a_block_page_and_a_soft_404(tmp_path, 
     assert shown["today"] == "2024-06-01"
     text = status(capsys, db)
     assert "portals: 2 crawled, 2 flagged" in text and "FLAGGED gone" in text
+
+
+def test_status_shows_requests_whose_latest_try_got_no_answer(session, add_capture):
+    from disclosure.status import archive_status, status_lines
+    from storage.frontier import record_fetch_failure
+
+    record_fetch_failure(session, url="http://county.test/a.pdf", reason="TimeoutError: took longer than 180.0 seconds",
+                         failed_at=T0, portal="testcounty", role="attachment")
+    add_capture("http://county.test/b.html", fetched_at=T0)
+    record_fetch_failure(session, url="http://county.test/b.html", reason="ConnectionRefusedError", failed_at=T0 - timedelta(days=1),
+                         portal="testcounty", role="item")  # answered since: not listed
+    status = archive_status(session, today=date(2024, 3, 2), parser_version=VERSION)
+    assert [(f["url"], f["failures"]) for f in status.fetch_failures] == [("http://county.test/a.pdf", 1)]
+    assert any("http://county.test/a.pdf (testcounty): TimeoutError" in line for line in status_lines(status))
