@@ -166,6 +166,18 @@ def _printed(document) -> str:
     return "".join(" ".join(parts).split())
 
 
+def _pdf_identity(content: bytes):
+    """What extraction reads a PDF's identity from (its text layer), without the slower table reader."""
+    from types import SimpleNamespace
+
+    from extract.identity import title_from_text
+    from extract.office import pdf_text
+
+    text, _ = pdf_text(content)
+    title = title_from_text(text)
+    return SimpleNamespace(identity=identify(title, text), title=title, text=text, metadata=())
+
+
 def _corpus_documents():
     import json
     from datetime import datetime
@@ -179,6 +191,9 @@ def _corpus_documents():
         if label["format"] in ("doc",):  # LibreOffice: slow, and read as DOCX after conversion
             continue
         content = (label_file.parent / label["file"]).read_bytes()
+        if label["format"] == "pdf":
+            yield label_file.parent.name, _pdf_identity(content)
+            continue
         yield label_file.parent.name, extract_document(
             content, url=label["url"], content_type=label["content_type"],
             fetched_at=datetime.fromisoformat(label["fetched_at"]))
