@@ -258,6 +258,8 @@ def _source(page: _Latest, attachments: list[_Latest]) -> _Latest | None:
     if page.numbers:
         return page
     read = [a for a in attachments if a.extraction_id is not None]
+    # A file taken down (404/410) yields to one still published: the page now links another.
+    read = [a for a in read if not a.withdrawn] or read
     best = min(read, key=lambda a: (-a.numbers, a.document_id), default=None)
     if best is not None and best.numbers:
         return best

@@ -147,3 +147,18 @@ def test_an_unlisted_document_that_no_longer_answers_is_withdrawn_once_the_lists
         middleware.engine.dispose()
     session.expire_all()
     assert session.scalars(select(Document.url).where(Document.withdrawn_at.is_not(None))).all() == [unlisted]
+
+
+def test_a_withdrawn_attachment_yields_to_the_file_the_page_links_now(session, add_capture, make_report):
+    page = add_capture(PAGE, b"<html>see the attachment</html>")
+    record_extraction(session, page.capture_id, make_report(page.sha256, values={}, is_annual_report=True))
+    for url, cells, when in (
+        ("http://county.test/old.pdf", {**CELLS, ("requests", "carried_in", "total"): "1"}, T0),
+        ("http://county.test/new.pdf", CELLS, T1),
+    ):
+        stored = add_capture(url, url.encode(), fetched_at=when, parent_url=PAGE, role="attachment")
+        record_extraction(session, stored.capture_id, make_report(stored.sha256, values=cells))
+    assert {row.source_url for row in report_values(session, "1")} == {"http://county.test/old.pdf"}
+    add_capture("http://county.test/old.pdf", GONE, status=404, fetched_at=T2, parent_url=PAGE)
+    rows = report_values(session, "1")
+    assert {(row.source_url, row.status) for row in rows} == {("http://county.test/new.pdf", "current")}
