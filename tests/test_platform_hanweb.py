@@ -344,6 +344,6 @@ def test_the_column_is_read_to_its_announced_total_through_the_proxy(site, crawl
     ((portal,),) = [run["portals"] for run in json.loads(crawled["runs"].stdout)]
     (outcome,) = portal["outcomes"]
     items = len(site.expected) + len(site.non_reports) + sum(path.startswith("/art/") for path in site.dead_links)
-    assert (outcome["platform"], outcome["ended"]) == ("hanweb", "complete")
-    assert outcome["announced_total"] == outcome["items_listed"] == items
-    assert outcome["list_pages"] == 1 + -(-(items - PER_PAGE * GROUP_SIZE) // (PER_PAGE * GROUP_SIZE))
+    assert (outcome["platform"], outcome["ended"]) == ("hanweb", "complete"), outcome
+    assert outcome["announced_total"] == outcome["items_listed"] == items, outcome
+    assert outcome["list_pages"] == 1 + -(-(items - PER_PAGE * GROUP_SIZE) // (PER_PAGE * GROUP_SIZE)), outcome
