@@ -80,13 +80,14 @@ class DocumentHistory:
 
 
 def document_history(session: Session, url: str, parser_version: str) -> DocumentHistory:
-    """The history of the document archived under ``url``; KeyError if the archive has none."""
+    """The history of the document archived under ``url`` (the URL requested, else a URL it
+    redirected to); KeyError if the archive has none."""
     parent = aliased(Document)
-    found = session.execute(
-        select(Document, parent.url).outerjoin(parent, parent.id == Document.parent_document_id).where(
-            Document.url == url
-        )
-    ).first()
+    query = select(Document, parent.url).outerjoin(parent, parent.id == Document.parent_document_id)
+    found = session.execute(query.where(Document.url == url)).first()
+    if found is None:
+        redirected = select(Capture.document_id).where(Capture.final_url == url).limit(1).scalar_subquery()
+        found = session.execute(query.where(Document.id == redirected)).first()
     if found is None:
         raise KeyError(url)
     document, parent_url = found

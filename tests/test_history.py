@@ -67,6 +67,13 @@ def test_history_text_and_json(session, edited_and_withdrawn):
     assert data["withdrawals"][0]["since"] == T2.isoformat()
 
 
+def test_history_finds_a_document_by_the_url_it_redirected_to(session, add_capture):
+    add_capture("http://county.test/module/download/downfile.jsp?id=1", b"%PDF-1.4",
+                final_url="http://county.test/files/a.pdf", role="attachment")
+    history = document_history(session, "http://county.test/files/a.pdf", "1")
+    assert history.url == "http://county.test/module/download/downfile.jsp?id=1"
+
+
 def test_history_command_prints_json_and_refuses_an_unknown_url(archive_url, session, edited_and_withdrawn, capsys):
     assert main(["history", "--db", archive_url, "--json", PAGE]) == 0
     assert json.loads(capsys.readouterr().out)["url"] == PAGE
