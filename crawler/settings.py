@@ -42,8 +42,8 @@ DOWNLOADER_MIDDLEWARES = {
 DISCLOSURE_DB = ""
 # CIDR blocks requests may go to; empty allows any. Tests and the demo set 127.0.0.0/8.
 DISCLOSURE_ALLOWED_NETWORKS: list[str] = []
-# Days between revalidations of a known document the lists no longer lead to, when the
-# portal's registry entry does not say (0: every run).
+# Cadence of revalidation when the portal's registry entry does not say: an archived item or
+# attachment seen less than this many days ago is not asked for again (0: every run).
 DISCLOSURE_REVALIDATE_DAYS = 1
 # Upper bound on list requests (pages, data-proxy and API calls) per column, whatever
 # the platform's pager: a column reaching it ends with "pagination limit".
