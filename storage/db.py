@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, exc
+from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session
 
@@ -107,7 +108,25 @@ def _engine(url: str) -> Engine:
         raise ArchiveUnavailable(
             f"cannot use {parsed.render_as_string(hide_password=True)}: {error}"
         ) from error
+    if backend == "sqlite":
+        event.listen(engine, "connect", _sqlite_write_ahead_log)
     return engine
+
+
+def _sqlite_write_ahead_log(dbapi_connection, _record) -> None:
+    """WAL: readers (status, a run's heartbeat) do not block the crawl's writes, and a commit
+    is one append to the log rather than a journal round trip. NORMAL: a committed capture
+    survives a killed process (only a power cut may lose the last few), which is what one
+    transaction per capture is for. A file that refuses (read-only, not a database) is left
+    as it is, for the migration to report."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    except sqlite3.DatabaseError:
+        pass
+    finally:
+        cursor.close()
 
 
 def _connect_args(backend: str) -> dict:
