@@ -82,6 +82,9 @@ def test_a_second_crawl_of_an_unchanged_portal_finds_nothing_new(two_runs):
     assert portal["new_documents"] == 0 and portal["changed_documents"] == 0
     assert portal["new_reports"] == 0 and portal["requests"] > 0
     assert runs[0]["extraction"] is None  # --no-extract
+    (first,) = runs[1]["portals"]
+    assert first["bytes_received"] > 0
+    assert portal["bytes_received"] <= first["bytes_received"] * 0.05  # conditional requests: 304s
 
 
 def test_runs_prints_one_line_per_run_and_portal(two_runs):
