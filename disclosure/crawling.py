@@ -54,6 +54,8 @@ def crawler_settings(db_url: str, *, allowed_networks: list[str], log_level: str
     settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
     # keeps CONCURRENT_REQUESTS_PER_DOMAIN with no download delay (see crawler/downloader.py)
     settings.set("DOWNLOADER", "crawler.downloader.PoliteDownloader", priority="cmdline")
+    # Scrapy re-reads a callback's source per response for this check (bound methods miss its cache)
+    settings.set("WARN_ON_GENERATOR_RETURN_VALUE", False, priority="cmdline")
     return settings
 
 

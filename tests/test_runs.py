@@ -85,6 +85,7 @@ def test_a_second_crawl_of_an_unchanged_portal_finds_nothing_new(two_runs):
     (first,) = runs[1]["portals"]
     assert first["bytes_received"] > 0
     assert portal["bytes_received"] <= first["bytes_received"] * 0.05  # conditional requests: 304s
+    assert portal["health"] == []  # reports seen unchanged are still reports seen
 
 
 def test_runs_prints_one_line_per_run_and_portal(two_runs):
