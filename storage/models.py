@@ -230,6 +230,83 @@ class CheckResult(Base):
     extraction: Mapped[Extraction] = relationship(back_populates="checks", lazy="raise")
 
 
+BODY_KINDS = ("county_government", "department", "township", "street_office", "other")
+REPORT_STATUSES = ("current", "withdrawn", "superseded")
+
+
+class Body(Base):
+    """A publishing body: one per organisation, however its name is written or renamed."""
+
+    __tablename__ = "bodies"
+    __table_args__ = (CheckConstraint("kind IN ('" + "', '".join(BODY_KINDS) + "')", name="kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)  # as printed, the latest reading
+    normalized_name: Mapped[str] = mapped_column(Text, index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    parent_body_id: Mapped[int | None] = mapped_column(ForeignKey("bodies.id", ondelete="SET NULL"), index=True)
+    region: Mapped[str | None] = mapped_column(Text)  # the portal registry's region, as written
+    region_code: Mapped[str | None] = mapped_column(String(12))  # 行政区划代码 when the region gives one
+    credit_code: Mapped[str | None] = mapped_column(String(18), index=True)  # 统一社会信用代码
+    organization_code: Mapped[str | None] = mapped_column(String(9), index=True)  # 组织机构代码
+    site_code: Mapped[str | None] = mapped_column(String(64))  # the portal's own code for the body
+    first_seen_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class BodyAlias(Base):
+    """A way a body's name was written; within one region a normalised name names one body."""
+
+    __tablename__ = "body_aliases"
+    __table_args__ = (UniqueConstraint("normalized_name", "region"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(Text)
+    normalized_name: Mapped[str] = mapped_column(Text)
+    region: Mapped[str] = mapped_column(Text, default="", server_default="")  # "" when unknown
+    first_seen_at: Mapped[datetime]
+
+
+class Report(Base):
+    """One annual report of one body for one year, however many documents carry it.
+
+    Its id is stable: re-extraction, new captures and new parser versions update the row.
+    """
+
+    __tablename__ = "reports"
+    __table_args__ = (CheckConstraint("status IN ('" + "', '".join(REPORT_STATUSES) + "')", name="status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    body_id: Mapped[int | None] = mapped_column(ForeignKey("bodies.id", ondelete="SET NULL"), index=True)
+    year: Mapped[int | None] = mapped_column(Integer, index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    # The current reading: the capture, extraction and parser version behind the numbers.
+    capture_id: Mapped[int | None] = mapped_column(ForeignKey("captures.id", ondelete="SET NULL"))
+    extraction_id: Mapped[int | None] = mapped_column(ForeignKey("extractions.id", ondelete="SET NULL"))
+    parser_version: Mapped[str | None] = mapped_column(String(32))
+    template: Mapped[str | None] = mapped_column(String(16))
+    title: Mapped[str | None] = mapped_column(Text)
+    numbers_sha256: Mapped[str | None] = mapped_column(String(64))  # of the current cells; same numbers, same report
+    first_seen_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class ReportSource(Base):
+    """A document that carries a report: its page, an attachment, or a republication elsewhere."""
+
+    __tablename__ = "report_sources"
+    __table_args__ = (CheckConstraint("role IN ('page', 'attachment')", name="role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    portal: Mapped[str | None] = mapped_column(String(200))
+    is_current: Mapped[bool] = mapped_column(default=False)  # its reading gives the report's numbers
+    first_seen_at: Mapped[datetime]
+
+
 class ArchiveCheck(Base):
     """One rule applied across reports (spec rule 5): a year's report against the previous year's.
 
@@ -246,9 +323,10 @@ class ArchiveCheck(Base):
     year: Mapped[int] = mapped_column(Integer)
     scope: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16))
-    report_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id", ondelete="CASCADE"), index=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
     source_url: Mapped[str] = mapped_column(Text)
-    previous_report_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    previous_report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
     previous_source_url: Mapped[str] = mapped_column(Text)
     cells: Mapped[list[Any] | None] = mapped_column(JSON)
     difference: Mapped[Decimal | None]
