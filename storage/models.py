@@ -255,16 +255,15 @@ class Body(Base):
 
 
 class BodyAlias(Base):
-    """A way a body's name was written; within one region a normalised name names one body."""
+    """A way a body's name was printed (a renamed body keeps its old names here)."""
 
     __tablename__ = "body_aliases"
-    __table_args__ = (UniqueConstraint("normalized_name", "region"),)
+    __table_args__ = (UniqueConstraint("body_id", "name"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(Text)
-    normalized_name: Mapped[str] = mapped_column(Text)
-    region: Mapped[str] = mapped_column(Text, default="", server_default="")  # "" when unknown
+    normalized_name: Mapped[str] = mapped_column(Text, index=True)
     first_seen_at: Mapped[datetime]
 
 
@@ -305,6 +304,51 @@ class ReportSource(Base):
     portal: Mapped[str | None] = mapped_column(String(200))
     is_current: Mapped[bool] = mapped_column(default=False)  # its reading gives the report's numbers
     first_seen_at: Mapped[datetime]
+
+
+class Correction(Base):
+    """A researcher's correction of one cell of a report; kept whatever later parser versions read.
+
+    No cascade from ``reports``: a report with corrections is never deleted with them.
+    """
+
+    __tablename__ = "corrections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
+    table_name: Mapped[str] = mapped_column(String(32))
+    row_key: Mapped[str] = mapped_column(String(64))
+    column_key: Mapped[str] = mapped_column(String(64))
+    value: Mapped[Decimal | None]  # the corrected value; NULL: the report gives no number
+    read_value: Mapped[Decimal | None]  # what the reading gave when the correction was made
+    read_parser_version: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text)
+    corrected_by: Mapped[str] = mapped_column(String(200))
+    corrected_at: Mapped[datetime]
+
+
+class CheckReview(Base):
+    """A failed check judged: a published error (confirmed) or a misreading (dismissed).
+
+    Matched to later checks by report, rule, scope and the values of the cells, never by
+    check row id (re-extraction makes new rows).
+    """
+
+    __tablename__ = "check_reviews"
+    __table_args__ = (CheckConstraint("decision IN ('confirmed', 'dismissed')", name="decision"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
+    rule: Mapped[str] = mapped_column(String(64))
+    scope: Mapped[str] = mapped_column(String(64))
+    # [[cell name, value as text or null], ...] as the check read them
+    cells: Mapped[list[Any]] = mapped_column(JSON)
+    decision: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text)
+    reviewed_by: Mapped[str] = mapped_column(String(200))
+    reviewed_at: Mapped[datetime]
+    check_ref: Mapped[str] = mapped_column(String(32))  # the check id as printed then
+    parser_version: Mapped[str] = mapped_column(String(32))
 
 
 class ArchiveCheck(Base):
