@@ -132,4 +132,5 @@ def _as_report_check(row: ArchiveCheck) -> ReportCheck:
         difference=row.difference,
         other_report_id=row.previous_report_id,
         other_source_url=row.previous_source_url,
+        check_id=f"a{row.id}",
     )

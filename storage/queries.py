@@ -73,6 +73,7 @@ class ReportCheck:
     difference: Decimal | None
     other_report_id: int | None = None
     other_source_url: str | None = None
+    check_id: str | None = None  # as `disclosure checks` prints it: "123" (check_results), "a45" (archive_checks)
 
 
 @record
@@ -202,6 +203,7 @@ def report_checks(session: Session, parser_version: str) -> list[ReportCheck]:
                     status=check.status,
                     cells=tuple(check.cells or ()),
                     difference=check.difference,
+                    check_id=str(check.id),
                 )
             )
     return rows
