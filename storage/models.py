@@ -14,7 +14,6 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
-    LargeBinary,
     MetaData,
     String,
     Text,
@@ -88,13 +87,16 @@ class Base(DeclarativeBase):
 
 
 class Blob(Base):
-    """Response bytes, stored once per distinct content."""
+    """One distinct payload: where its bytes lie in the archive's WARC files (``storage/warc.py``)."""
 
     __tablename__ = "blobs"
 
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     size: Mapped[int] = mapped_column(BigInteger)
-    content: Mapped[bytes] = mapped_column(LargeBinary)
+    # The response record holding it: file name in the WARC folder, gzip member offset and length.
+    warc_file: Mapped[str] = mapped_column(String(255))
+    warc_offset: Mapped[int] = mapped_column(BigInteger)
+    warc_length: Mapped[int] = mapped_column(BigInteger)
 
 
 class Document(Base):

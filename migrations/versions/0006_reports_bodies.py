@@ -67,15 +67,15 @@ def upgrade() -> None:
         sa.Column("body_id", sa.Integer(), nullable=False),
         sa.Column("name", sa.Text(), nullable=False),
         sa.Column("normalized_name", sa.Text(), nullable=False),
-        sa.Column("region", sa.Text(), server_default="", nullable=False),
         sa.Column("first_seen_at", UTC_DATETIME, nullable=False),
         sa.ForeignKeyConstraint(
             ["body_id"], ["bodies.id"], name=op.f("fk_body_aliases__body_id__bodies"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_body_aliases")),
-        sa.UniqueConstraint("normalized_name", "region", name=op.f("uq_body_aliases__normalized_name_region")),
+        sa.UniqueConstraint("body_id", "name", name=op.f("uq_body_aliases__body_id_name")),
     )
     op.create_index(op.f("ix_body_aliases_body_id"), "body_aliases", ["body_id"])
+    op.create_index(op.f("ix_body_aliases_normalized_name"), "body_aliases", ["normalized_name"])
     op.create_table(
         "reports",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -150,6 +150,7 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_reports_year"), table_name="reports")
     op.drop_index(op.f("ix_reports_body_id"), table_name="reports")
     op.drop_table("reports")
+    op.drop_index(op.f("ix_body_aliases_normalized_name"), table_name="body_aliases")
     op.drop_index(op.f("ix_body_aliases_body_id"), table_name="body_aliases")
     op.drop_table("body_aliases")
     for column in ("normalized_name", "parent_body_id", "credit_code", "organization_code"):
