@@ -27,7 +27,7 @@ _UNSUPPORTED = {
     "zip": "ZIP archives are not read; extract the files inside first",
     "unknown": "unrecognised content: neither HTML, text, PDF, an office file nor an image",
 }
-_IMAGE_ONLY = "image only: the content has no text to read, so no numbers were read"
+_IMAGE_ONLY = "image only: the picture cannot be read, so no numbers were read"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -55,8 +55,6 @@ def extract_document(content: bytes, *, url: str | None = None, content_type: st
     kind = sniff_format(content, content_type=content_type, url=url)
     if kind in _UNSUPPORTED:
         raise ExtractionError(_UNSUPPORTED[kind])
-    if kind == "image":
-        return Document(sha256=sha256, url=url, format="image", reason=_IMAGE_ONLY, warnings=(_IMAGE_ONLY,))
     reading = _READERS[kind](content, url=url, content_type=content_type, fetched_at=fetched_at)
     return _document(reading, sha256=sha256, url=url, kind=kind)
 
@@ -125,10 +123,38 @@ def _read_pdf(content: bytes, *, url: str | None, content_type: str | None,
               fetched_at: datetime | None) -> _Reading:
     text, pages = pdf_text(content)
     if not text.strip():
-        warning = f"image only: the PDF's {pages} page(s) have no text layer (scanned?), so no numbers were read"
-        return _Reading(warnings=(warning,))
+        from .ocr import pdf_page_images
+
+        images, total = pdf_page_images(content)
+        return _scan_reading(images, total, f"image only: the PDF's {pages} page(s) have no text layer (scanned?)")
     tables, table_warnings = _tables(tables_from_pdf, content)
     return _Reading(title=title_from_text(text), text=text, tables=tables, warnings=table_warnings)
+
+
+def _read_image(content: bytes, *, url: str | None, content_type: str | None,
+                fetched_at: datetime | None) -> _Reading:
+    from .ocr import image_file_pages
+
+    try:
+        images, total = image_file_pages(content)
+    except ExtractionError as error:
+        return _Reading(warnings=(f"{_IMAGE_ONLY}: {error}",))
+    return _scan_reading(images, total, "image only: a picture of the report")
+
+
+def _scan_reading(images: list, total: int, what: str) -> _Reading:
+    """A scanned PDF's or an image file's pages read by OCR; every number carries its confidence."""
+    from .scan import read_scan
+
+    try:
+        scan = read_scan(images, total_pages=total)
+    # the OCR engine or the image code tripping over one odd picture must not stop the run
+    except Exception as error:  # noqa: BLE001
+        return _Reading(warnings=(f"{what}; OCR failed ({type(error).__name__}: {error}), so no numbers were read",))
+    if not any(value.value is not None for value in scan.tables.values) and not scan.text.strip():
+        return _Reading(warnings=(f"{what}; OCR found no text, so no numbers were read", *scan.warnings))
+    return _Reading(title=title_from_text(scan.text), text=scan.text, tables=scan.tables,
+                    warnings=(f"{what}; read by OCR", *scan.warnings))
 
 
 def _read_converted(kind: str) -> Callable[..., _Reading]:
@@ -181,7 +207,7 @@ def _sheets_reading(sheets: tuple[Sheet, ...]) -> _Reading:
 _READERS = {
     "html": _read_html, "text": _read_text, "docx": _read_docx, "pdf": _read_pdf,
     "doc": _read_converted("doc"), "wps": _read_converted("wps"), "rtf": _read_converted("rtf"),
-    "xlsx": _read_xlsx, "xls": _read_xls,
+    "xlsx": _read_xlsx, "xls": _read_xls, "image": _read_image,
 }
 
 

@@ -40,6 +40,7 @@ _BY_SUFFIX = {
     ".pdf": "pdf", ".docx": "docx", ".doc": "doc", ".wps": "wps", ".rtf": "rtf", ".xls": "xls",
     ".xlsx": "xlsx", ".et": "xls", ".ofd": "ofd", ".zip": "zip",
     ".png": "image", ".jpg": "image", ".jpeg": "image", ".gif": "image", ".bmp": "image",
+    ".tif": "image", ".tiff": "image", ".webp": "image",
 }
 
 
