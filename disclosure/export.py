@@ -1,12 +1,22 @@
-"""Writing the archive's current numbers in long format: one row per number of each report."""
+"""Writing the archive's numbers: long (one row per number) or wide (one row per report),
+as CSV, JSON lines or Parquet, with every row's provenance.
+
+Rows are whatever ``storage.queries.report_values`` returns: the columns below come first,
+and any further field its rows carry (``body_id``, ``fetched_at``, ``published_value``, ...)
+follows, so new provenance reaches every format without a change here.
+"""
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
 from decimal import Decimal
-from typing import IO
+from typing import IO, Any
+
+from extract.keys import TEMPLATES, all_keys, OTHER_OUTCOMES
 
 COLUMNS = (
     "report_id",
@@ -27,7 +37,18 @@ COLUMNS = (
     "parser_version",
     "status",
 )
-FORMATS = ("csv", "jsonl")
+FORMATS = ("csv", "jsonl", "parquet")
+SHAPES = ("long", "wide")
+# Fields that belong to one number, not to its report: the wide shape spreads them out.
+CELL_FIELDS = frozenset(
+    {"table", "row", "column", "value", "raw", "value_source", "confidence", "unit", "published_value",
+     "correction_id", "value_text", "key"}
+)
+WIDE_SOURCES = "value_sources"  # wide shape: the cells not read as published, "key=source ..."
+
+
+class ExportError(ValueError):
+    """The export cannot be written as asked; the message says why."""
 
 
 def plain_decimal(value: Decimal | None) -> str | None:
@@ -38,28 +59,163 @@ def plain_decimal(value: Decimal | None) -> str | None:
     return "0" if text in ("-0", "-0.0") else text
 
 
-def export_rows(rows: Iterable, out: IO[str], fmt: str) -> int:
-    if fmt not in FORMATS:
-        raise ValueError(f"unknown export format {fmt!r}: use one of {', '.join(FORMATS)}")
-    writer = _csv_writer(out) if fmt == "csv" else _jsonl_writer(out)
-    count = 0
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class Filters:
+    """Which reports to export; ``None`` or empty: no restriction."""
+
+    region: str | None = None  # contained in the body's region
+    body: str | None = None  # contained in the body's name
+    years: tuple[int, ...] = ()
+    templates: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+
+    def keep(self, row: Any) -> bool:
+        if self.region is not None:
+            if not hasattr(row, "region"):
+                raise ExportError("this archive's rows carry no region: --region needs the bodies of the archive")
+            if self.region not in (row.region or ""):
+                return False
+        return (
+            (self.body is None or self.body in (row.body or ""))
+            and (not self.years or row.year in self.years)
+            and (not self.templates or row.template in self.templates)
+            and (not self.statuses or row.status in self.statuses)
+        )
+
+
+def select_rows(rows: Iterable, filters: Filters) -> list:
+    return [row for row in rows if filters.keep(row)]
+
+
+def long_columns(rows: Sequence) -> tuple[str, ...]:
+    """COLUMNS, then every further field the rows carry, in their order."""
+    extra: list[str] = []
+    if rows:
+        first = rows[0]
+        names = [f.name for f in dataclasses.fields(first)] if dataclasses.is_dataclass(first) else list(vars(first))
+        extra = [name for name in names if name not in COLUMNS and not name.startswith("_")]
+    return (*COLUMNS, *extra)
+
+
+def long_records(rows: Sequence) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
+    columns = long_columns(rows)
+    return columns, [{name: getattr(row, name, None) for name in columns} for row in rows]
+
+
+def canonical_key(table: str, row: str, column: str) -> str:
+    return f"{table}.{row}.{column}"
+
+
+def key_columns() -> tuple[str, ...]:
+    """Every canonical key of both templates (and of hybrids' 其他处理 rows), in document order."""
+    keys: dict[str, None] = {}
+    for template in TEMPLATES:
+        for others in OTHER_OUTCOMES.values():
+            for key in all_keys(template, others):
+                keys[canonical_key(*key)] = None
+    return tuple(keys)
+
+
+def wide_records(rows: Sequence) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
+    """One record per report: its own fields, then one column per canonical key."""
+    report_fields = tuple(name for name in long_columns(rows) if name not in CELL_FIELDS)
+    keys = list(key_columns())
+    known = set(keys)
+    reports: dict[Any, dict[str, Any]] = {}
+    sources: dict[Any, list[str]] = {}
     for row in rows:
-        writer(_as_record(row))
-        count += 1
-    return count
+        record = reports.get(row.report_id)
+        if record is None:
+            record = reports[row.report_id] = {name: getattr(row, name, None) for name in report_fields}
+            sources[row.report_id] = []
+        key = canonical_key(row.table, row.row, row.column)
+        if key not in known:
+            known.add(key)
+            keys.append(key)
+        record[key] = row.value
+        value_source = getattr(row, "value_source", "published")
+        if value_source != "published":
+            sources[row.report_id].append(f"{key}={value_source}")
+    for report_id, record in reports.items():
+        record[WIDE_SOURCES] = " ".join(sources[report_id]) or None
+    columns = (*report_fields, WIDE_SOURCES, *keys)
+    return columns, [{name: record.get(name) for name in columns} for record in reports.values()]
 
 
-def _as_record(row) -> dict:
-    record = {name: getattr(row, name) for name in COLUMNS}
-    record["value"] = plain_decimal(row.value)
-    return record
+def records(rows: Sequence, shape: str) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
+    if shape not in SHAPES:
+        raise ExportError(f"unknown export shape {shape!r}: use one of {', '.join(SHAPES)}")
+    return wide_records(rows) if shape == "wide" else long_records(rows)
 
 
-def _csv_writer(out: IO[str]):
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+def export_rows(rows: Iterable, out: IO[str], fmt: str, shape: str = "long") -> int:
+    """CSV or JSON lines to a text stream; returns the number of records written."""
+    if fmt not in ("csv", "jsonl"):
+        raise ValueError(f"unknown export format {fmt!r}: use one of {', '.join(FORMATS)}")
+    columns, items = records(list(rows), shape)
+    write = _csv_writer(out, columns) if fmt == "csv" else _jsonl_writer(out)
+    for record in items:
+        write({name: _text_value(value) for name, value in record.items()})
+    return len(items)
+
+
+def export_parquet(rows: Iterable, out: str | IO[bytes], shape: str = "long") -> int:
+    """Parquet with typed columns: decimals exact (decimal128), integers as integers, times as timestamps."""
+    from .parquet import write_table
+
+    columns, items = records(list(rows), shape)
+    write_table(columns, items, out)
+    return len(items)
+
+
+def _text_value(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return plain_decimal(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return list(value)
+    return value
+
+
+def _csv_writer(out: IO[str], columns: Sequence[str]):
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
-    return lambda record: writer.writerow({k: "" if v is None else v for k, v in record.items()})
+
+    def write(record: dict) -> None:
+        writer.writerow({k: "" if v is None else " ".join(v) if isinstance(v, list) else v for k, v in record.items()})
+
+    return write
 
 
 def _jsonl_writer(out: IO[str]):
     return lambda record: out.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def export_records_parquet(columns: Sequence[str], items: Sequence[dict[str, Any]], out: str | IO[bytes]) -> int:
+    from .parquet import write_table
+
+    write_table(columns, items, out)
+    return len(items)
+
+
+def current_rows(session, parser_version: str, as_of: datetime | None = None) -> list:
+    """The numbers to export: each report's current reading (as the archive knew it at
+    ``as_of``), with the archive's corrections applied where it has them."""
+    import inspect
+
+    from storage.queries import report_values
+
+    if as_of is None:
+        rows = report_values(session, parser_version)
+    elif "as_of" in inspect.signature(report_values).parameters:
+        rows = report_values(session, parser_version, as_of=as_of)
+    else:
+        raise ExportError("--as-of needs an archive that keeps reports over time (not available in this version)")
+    try:
+        from storage.corrections import apply_corrections
+    except ImportError:
+        return rows
+    if as_of is not None and "as_of" in inspect.signature(apply_corrections).parameters:
+        return list(apply_corrections(session, rows, as_of=as_of))
+    return list(apply_corrections(session, rows))

@@ -1,0 +1,88 @@
+"""Records to a Parquet file whose column types say what the values are.
+
+Decimals become decimal128 (decimal256 past 38 digits) with the largest scale any value
+of the column has, so every number stays exact; integers stay integers, times become UTC
+timestamps, and a column with no value at all is a string column of nulls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, time, UTC
+from decimal import Decimal
+from typing import IO, Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+_MAX_DECIMAL128 = 38
+_MAX_DECIMAL256 = 76
+# Types that do not depend on the rows, so an empty or sparse export keeps its schema.
+_KNOWN = {
+    "report_id": pa.int64(),
+    "body_id": pa.int64(),
+    "year": pa.int32(),
+    "confidence": pa.float64(),
+    "fetched_at": pa.timestamp("us", tz="UTC"),
+}
+
+
+def decimal_type(values: Sequence[Decimal]) -> pa.DataType:
+    """The narrowest decimal type that holds every value exactly."""
+    scale = max((max(0, -int(v.as_tuple().exponent)) for v in values), default=0)
+    whole = max((max(1, v.adjusted() + 1) for v in values if v != 0), default=1)
+    precision = max(1, whole + scale)
+    if precision <= _MAX_DECIMAL128:
+        return pa.decimal128(precision, scale)
+    if precision <= _MAX_DECIMAL256:
+        return pa.decimal256(precision, scale)
+    raise ValueError(f"a number with {precision} digits does not fit a Parquet decimal")
+
+
+def column_type(name: str, values: Sequence[Any]) -> pa.DataType:
+    given = [v for v in values if v is not None]
+    if name in _KNOWN:
+        return _KNOWN[name]
+    if not given:
+        return pa.string()
+    if all(isinstance(v, Decimal) for v in given):
+        return decimal_type(given)
+    if all(isinstance(v, bool) for v in given):
+        return pa.bool_()
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in given):
+        return pa.int64()
+    if all(isinstance(v, float | int) and not isinstance(v, bool) for v in given):
+        return pa.float64()
+    if all(isinstance(v, datetime | date) for v in given):
+        return pa.timestamp("us", tz="UTC")
+    if all(isinstance(v, tuple | list) for v in given):
+        return pa.list_(pa.string())
+    return pa.string()
+
+
+def _convert(value: Any, kind: pa.DataType) -> Any:
+    if value is None:
+        return None
+    if pa.types.is_timestamp(kind):
+        if not isinstance(value, datetime):
+            value = datetime.combine(value, time.min)
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if pa.types.is_list(kind):
+        return [str(item) for item in value]
+    if pa.types.is_string(kind) and not isinstance(value, str):
+        return str(value)
+    return value
+
+
+def table(columns: Sequence[str], records: Sequence[dict[str, Any]]) -> pa.Table:
+    arrays, fields = [], []
+    for name in columns:
+        values = [record.get(name) for record in records]
+        kind = column_type(name, values)
+        arrays.append(pa.array([_convert(v, kind) for v in values], type=kind))
+        fields.append(pa.field(name, kind))
+    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+
+def write_table(columns: Sequence[str], records: Sequence[dict[str, Any]], out: str | IO[bytes]) -> None:
+    pq.write_table(table(columns, records), out)

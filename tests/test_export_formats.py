@@ -1,0 +1,158 @@
+"""Exports for researchers: Parquet with exact types, the wide shape, filters, and the
+export command on SQLite and PostgreSQL archives."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from disclosure.export import (
+    COLUMNS,
+    ExportError,
+    Filters,
+    export_parquet,
+    export_rows,
+    key_columns,
+    select_rows,
+)
+from disclosure.parquet import decimal_type
+
+FETCHED = datetime(2024, 3, 1, 8, 0, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Row:
+    report_id: int
+    body: str
+    year: int
+    template: str
+    table: str
+    row: str
+    column: str
+    value: Decimal | None
+    source_url: str = "http://h/a.html"
+    source_reason: str = "page carries the tables"
+    sha256: str = "ab" * 32
+    parser_version: str = "1"
+    value_source: str = "published"
+    confidence: float | None = None
+    unit: str | None = None
+    raw: str | None = None
+    status: str = "current"
+    body_id: int | None = None
+    region: str | None = None
+    fetched_at: datetime | None = FETCHED
+
+
+ROWS = [
+    Row(1, "留车镇人民政府", 2022, "v2021", "proactive", "fees", "amount_10k_yuan", Decimal("12.3456"), body_id=7,
+        region="某县"),
+    Row(1, "留车镇人民政府", 2022, "v2021", "requests", "new", "total", None, body_id=7, region="某县"),
+    Row(1, "留车镇人民政府", 2022, "v2021", "requests", "granted", "total", Decimal("12"), body_id=7, region="某县",
+        value_source="correction"),
+    Row(2, "城关镇人民政府", 2020, "v2019", "proactive", "licensing", "change", Decimal("-3"), body_id=8,
+        region="另县", status="withdrawn"),
+    Row(2, "城关镇人民政府", 2020, "v2019", "requests", "new", "total", Decimal("1E+2"), body_id=8, region="另县",
+        status="withdrawn"),
+    Row(2, "城关镇人民政府", 2020, "v2019", "proactive", "procurement", "amount", Decimal("123456789012.5"),
+        body_id=8, region="另县", status="withdrawn"),
+]
+
+
+def parquet_of(rows, shape="long") -> pa.Table:
+    out = io.BytesIO()
+    export_parquet(rows, out, shape)
+    return pq.read_table(io.BytesIO(out.getvalue()))
+
+
+def test_parquet_long_keeps_numbers_exact_and_typed():
+    table = parquet_of(ROWS)
+    schema = table.schema
+    assert schema.field("value").type == pa.decimal128(16, 4)  # 12 whole digits + the 4 of 12.3456
+    assert schema.field("report_id").type == pa.int64() and schema.field("year").type == pa.int32()
+    assert schema.field("body_id").type == pa.int64()
+    assert schema.field("fetched_at").type == pa.timestamp("us", tz="UTC")
+    assert schema.field("confidence").type == pa.float64()
+    assert not any(pa.types.is_floating(schema.field(name).type) for name in ("value", "year", "report_id"))
+    values = table.column("value").to_pylist()
+    assert values == [Decimal("12.3456"), None, Decimal("12"), Decimal("-3"), Decimal("100"),
+                      Decimal("123456789012.5")]
+    assert table.column("fetched_at").to_pylist()[0] == FETCHED
+    # the provenance columns of the long format, then the rows' own further fields
+    assert tuple(table.column_names[: len(COLUMNS)]) == COLUMNS
+    assert {"body_id", "region", "fetched_at"} <= set(table.column_names)
+
+
+def test_decimal_type_takes_the_largest_scale_and_grows_past_38_digits():
+    assert decimal_type([Decimal("1"), Decimal("0.000001")]) == pa.decimal128(7, 6)
+    assert decimal_type([Decimal("0")]) == pa.decimal128(1, 0)
+    assert decimal_type([Decimal("1E+40")]) == pa.decimal256(41, 0)
+    with pytest.raises(ValueError, match="does not fit"):
+        decimal_type([Decimal("1E+80")])
+
+
+def test_wide_shape_is_one_row_per_report_with_a_column_per_canonical_key():
+    out = io.StringIO()
+    assert export_rows(ROWS, out, "csv", "wide") == 2
+    records = list(csv.DictReader(io.StringIO(out.getvalue())))
+    first, second = records
+    assert first["report_id"] == "1" and first["requests.granted.total"] == "12"
+    assert first["proactive.fees.amount_10k_yuan"] == "12.3456"
+    assert first["requests.new.total"] == ""  # the report gives no number
+    assert first["value_sources"] == "requests.granted.total=correction"
+    assert second["requests.new.total"] == "100" and second["status"] == "withdrawn"
+    assert second["proactive.procurement.amount"] == "123456789012.5"
+    # every key of both templates is a column, whichever reports are exported
+    assert set(key_columns()) <= set(first)
+    assert "table" not in first and "value" not in first and "sha256" in first
+
+
+def test_wide_parquet_types_each_key_by_its_own_values():
+    table = parquet_of(ROWS, "wide")
+    assert table.num_rows == 2
+    assert table.schema.field("requests.new.total").type == pa.decimal128(3, 0)
+    assert table.schema.field("proactive.fees.amount_10k_yuan").type == pa.decimal128(6, 4)
+    assert table.schema.field("appeals.reconsideration.total").type == pa.string()  # no value at all
+    assert table.column("requests.new.total").to_pylist() == [None, Decimal("100")]
+
+
+def test_wide_jsonl_keeps_values_as_exact_strings():
+    out = io.StringIO()
+    export_rows(ROWS, out, "jsonl", "wide")
+    first = json.loads(out.getvalue().splitlines()[0])
+    assert first["proactive.fees.amount_10k_yuan"] == "12.3456" and first["requests.new.total"] is None
+    assert first["fetched_at"] == FETCHED.isoformat()
+
+
+def test_filters_select_reports_by_region_body_year_template_and_status():
+    def ids(**given):
+        return sorted({r.report_id for r in select_rows(ROWS, Filters(**given))})
+
+    assert ids() == [1, 2]
+    assert ids(region="某县") == [1]
+    assert ids(body="城关") == [2]
+    assert ids(years=(2022, 2021)) == [1]
+    assert ids(templates=("v2019",)) == [2]
+    assert ids(statuses=("current",)) == [1]
+    assert ids(statuses=("current",), years=(2020,)) == []
+
+
+def test_region_filter_on_rows_without_region_is_a_clear_error():
+    @dataclass
+    class Bare:
+        report_id: int
+        body: str
+        year: int
+        template: str
+        status: str
+
+    with pytest.raises(ExportError, match="region"):
+        select_rows([Bare(1, "x", 2022, "v2021", "current")], Filters(region="某县"))
