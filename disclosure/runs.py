@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy.engine import Engine
 
 from extract import PARSER_VERSION
+from extract.limits import DEFAULT_LIMITS, Limits
 from storage import runs as run_store
 from storage.archive_checks import refresh_archive_checks
 from storage.db import open_archive, session_scope
@@ -47,10 +48,10 @@ class RunSummary:
 
 
 def run_extraction(
-    engine: Engine, *, redo: bool = False, jobs: int = 1, progress: bool = False
+    engine: Engine, *, redo: bool = False, jobs: int = 1, progress: bool = False, limits: Limits = DEFAULT_LIMITS
 ) -> ExtractionSummary:
     """Extract what the archive holds and has not read yet (everything with ``redo``), then rule 5."""
-    summary = extract_archive(engine, redo=redo, jobs=jobs, progress=progress)
+    summary = extract_archive(engine, redo=redo, jobs=jobs, progress=progress, limits=limits)
     # Rule 5 spans reports, so it is recomputed once extraction has settled every report.
     with session_scope(engine) as session:
         refresh_archive_checks(session, PARSER_VERSION)
@@ -68,6 +69,7 @@ def run_crawl(
     jobs: int = 1,
     progress: bool = False,
     settings_overrides: dict | None = None,
+    limits: Limits = DEFAULT_LIMITS,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> RunSummary:
     """Crawl ``portals`` into the archive at ``db_url`` as one recorded run; blocks until done."""
@@ -86,7 +88,7 @@ def run_crawl(
                     delay=delay,
                     settings_overrides=settings_overrides,
                 )
-                extraction = run_extraction(engine, jobs=jobs, progress=progress) if extract else None
+                extraction = run_extraction(engine, jobs=jobs, progress=progress, limits=limits) if extract else None
                 crawls, portal_runs = _record_portals(engine, run_id, portals, crawls, started, clock())
         except BaseException as error:
             status = run_store.INTERRUPTED if isinstance(error, KeyboardInterrupt) else run_store.FAILED
@@ -152,6 +154,7 @@ def _record_portals(
                 start_urls=by_name[crawl.portal].start_urls,
                 outcomes=crawl.outcomes,
                 parser_version=PARSER_VERSION,
+                revalidate_days=by_name[crawl.portal].revalidate_days,
             )
             run_store.record_portal(session, run_id, crawl.portal, counts, outcomes=crawl.outcomes, health=health)
             refined.append(crawl)

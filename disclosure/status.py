@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -36,8 +36,13 @@ def portal_health(
     start_urls: Sequence[str],
     outcomes: Sequence[dict],
     parser_version: str,
+    revalidate_days: float = 0,
 ) -> list[dict]:
-    """What looks wrong with ``portal`` after the run that began at ``since``: [{problem, detail}]."""
+    """What looks wrong with ``portal`` after the run that began at ``since``: [{problem, detail}].
+
+    A report seen within the portal's ``revalidate_days`` before the run was not asked for
+    again (it is fresh), so it still counts as reached.
+    """
     problems = []
     for outcome in outcomes:
         if outcome.get("ended") == LIST_UNREADABLE:
@@ -52,7 +57,7 @@ def portal_health(
     for kind, where in stand_ins.items():
         more = f" and {len(where) - 1} more" if len(where) > 1 else ""
         problems.append({"problem": kind, "detail": f"{where[0]}{more}"})
-    seen = reports_seen(session, portal, since, parser_version)
+    seen = reports_seen(session, portal, since - timedelta(days=revalidate_days), parser_version)
     if seen.before and not seen.now:
         problems.append(
             {"problem": "no reports", "detail": f"{seen.before} reports reached before, none in this run"}

@@ -122,3 +122,12 @@ def test_status_shows_requests_whose_latest_try_got_no_answer(session, add_captu
     status = archive_status(session, today=date(2024, 3, 2), parser_version=VERSION)
     assert [(f["url"], f["failures"]) for f in status.fetch_failures] == [("http://county.test/a.pdf", 1)]
     assert any("http://county.test/a.pdf (testcounty): TimeoutError" in line for line in status_lines(status))
+
+
+def test_a_report_fresh_within_the_revalidation_cadence_still_counts_as_reached(session, add_capture):
+    store_report(add_capture, session, "http://county.test/r2023.html", body="青石镇人民政府", year=2023, at=T0)
+    next_run = T0 + timedelta(hours=20)  # not asked for again: seen less than a day ago
+    assert portal_health(session, "testcounty", since=next_run, start_urls=(), outcomes=(), parser_version=VERSION,
+                         revalidate_days=1) == []
+    assert [p["problem"] for p in portal_health(session, "testcounty", since=next_run, start_urls=(), outcomes=(),
+                                                parser_version=VERSION, revalidate_days=0)] == ["no reports"]
