@@ -6,7 +6,7 @@ import logging
 from dataclasses import asdict
 
 from storage.archive import record_not_modified, store_capture
-from storage.db import database_url, open_archive, session_scope
+from storage.db import database_url, in_transaction, open_archive
 
 from .items import CaptureItem
 from .revalidate import FROM_ARCHIVE_HEADER, NOT_MODIFIED_HEADER
@@ -39,11 +39,12 @@ class ArchivePipeline:
         unchanged = _pop_header(item.headers, NOT_MODIFIED_HEADER)
         if _pop_header(item.headers, FROM_ARCHIVE_HEADER) is not None:
             return item  # fresh: not asked for this run, so nothing was seen
-        with session_scope(self.engine) as session:
-            if unchanged is not None:
-                stored = record_not_modified(session, int(unchanged), item.fetched_at)
-            else:
-                stored = store_capture(session, **asdict(item))
+        if unchanged is not None:
+            seen = int(unchanged)
+            stored = in_transaction(self.engine, lambda session: record_not_modified(session, seen, item.fetched_at))
+        else:
+            # a capture stored again is seen again, never a second capture: safe to repeat
+            stored = in_transaction(self.engine, lambda session: store_capture(session, **asdict(item)))
         self._count("disclosure/captures")
         if stored.is_new_version:
             self._count("disclosure/new_versions")

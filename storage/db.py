@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -19,6 +21,10 @@ import migrations
 DEFAULT_URL = "sqlite:///data/disclosure.sqlite"
 ENV_VAR = "DISCLOSURE_DB"
 CONNECT_TIMEOUT_SECONDS = 5
+# How long one write waits for a database server that went away (a restart, a failover).
+RECONNECT_SECONDS = 60
+
+T = TypeVar("T")
 
 
 class ArchiveUnavailable(Exception):
@@ -54,6 +60,45 @@ def session_scope(engine: Engine) -> Iterator[Session]:
     """One transaction: committed when the block ends, rolled back if it raises."""
     with Session(engine) as session, session.begin():
         yield session
+
+
+def in_transaction(engine: Engine, work: Callable[[Session], T], *, reconnect_seconds: float = RECONNECT_SECONDS) -> T:
+    """``work(session)`` in one transaction, done again from the start while the connection to a
+    database server is lost (restart, failover), for up to ``reconnect_seconds``.
+
+    ``work`` must be safe to repeat: a commit whose answer was lost may have happened. Errors
+    of the statements themselves, and every SQLite error, are raised at once.
+    """
+    deadline = time.monotonic() + reconnect_seconds
+    pause = 0.25
+    while True:
+        try:
+            with session_scope(engine) as session:
+                return work(session)
+        except exc.DBAPIError as error:
+            if not connection_lost(engine, error) or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 5.0)
+
+
+def connection_lost(engine: Engine, error: exc.DBAPIError) -> bool:
+    """The server went away or refused to talk (as opposed to a statement that failed)."""
+    if error.connection_invalidated:
+        return True
+    # psycopg's OperationalError: connection refused or cut, server shutting down or starting
+    return engine.dialect.name == "postgresql" and isinstance(error, (exc.OperationalError, exc.InterfaceError))
+
+
+# What a command meets when the database server fails under it (down, restarted, cut off).
+DATABASE_FAILURES = (exc.OperationalError, exc.InterfaceError)
+
+
+def database_failure(error: exc.DBAPIError) -> str:
+    """One line for a user: what the database said, and that the run can simply be repeated."""
+    said = str(error.orig if error.orig is not None else error).strip().splitlines()
+    first = said[0] if said else type(error).__name__
+    return f"the archive database failed during the run: {first} (what was stored stays; run the command again)"
 
 
 def migrations_dir() -> Path:
@@ -103,7 +148,8 @@ def _engine(url: str) -> Engine:
     if backend == "sqlite":
         _create_parent_folder(parsed)
     try:
-        engine = create_engine(parsed, connect_args=_connect_args(backend))
+        # pre-ping: a pooled connection the server dropped (a restart) is replaced, not used
+        engine = create_engine(parsed, connect_args=_connect_args(backend), pool_pre_ping=backend == "postgresql")
     except (exc.ArgumentError, exc.NoSuchModuleError, ImportError) as error:
         raise ArchiveUnavailable(
             f"cannot use {parsed.render_as_string(hide_password=True)}: {error}"
