@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from extract import PARSER_VERSION, ExtractionError
 from storage import ArchiveUnavailable
-from storage.db import database_url, open_archive, session_scope, upgrade
+from storage.db import DATABASE_FAILURES, database_failure, database_url, open_archive, session_scope, upgrade
 from storage.queries import report_values
 
 from . import registry
@@ -66,6 +66,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.handler(args)
     except (UsageError, ArchiveUnavailable, registry.RegistryError, OSError) as error:
         print(f"disclosure: error: {error}", file=sys.stderr)
+        return 2
+    except DATABASE_FAILURES as error:
+        print(f"disclosure: error: {database_failure(error)}", file=sys.stderr)
         return 2
     finally:
         # main() is also called in-process (tests, scripts): leave logging as it was

@@ -24,7 +24,7 @@ from extract import PARSER_VERSION, extract_document
 from extract.records import Document
 from storage.archive import CaptureRef, captures_to_extract, load_blob, record_extraction, record_failure
 from storage.changes import Captures, VersionChanges, compare_versions, parser_versions, previous_version
-from storage.db import session_scope
+from storage.db import in_transaction, session_scope
 
 from .progress import progress_bar
 
@@ -111,8 +111,8 @@ def _contents(
 ) -> Iterator[tuple[CaptureRef, bytes | None]]:
     """Each capture with its stored bytes, read a batch at a time, never the whole archive."""
     for start in range(0, len(pending), batch):
-        with session_scope(engine) as session:
-            loaded = [(ref, _blob(session, ref.sha256)) for ref in pending[start : start + batch]]
+        refs = pending[start : start + batch]
+        loaded = in_transaction(engine, lambda session: [(ref, _blob(session, ref.sha256)) for ref in refs])
         yield from loaded
 
 
@@ -143,8 +143,8 @@ def _store(engine: Engine, ref: CaptureRef, outcome: _Outcome, parser_version: s
         if document.parser_version != parser_version:
             document = replace(document, parser_version=parser_version)
         try:
-            with session_scope(engine) as session:
-                record_extraction(session, ref.capture_id, document)
+            # repeated after a lost connection: the row for this version is replaced, never doubled
+            in_transaction(engine, lambda session: record_extraction(session, ref.capture_id, document))
             return "report" if document.is_annual_report else "other"
         except exc.DBAPIError:
             raise  # the database itself failed: recording a failure would fail too
@@ -152,8 +152,10 @@ def _store(engine: Engine, ref: CaptureRef, outcome: _Outcome, parser_version: s
             # a record that does not fit its capture or the schema is that capture's failure
             error = f"cannot store the record: {_one_line(storing_error)}"
     log.warning("extraction failed for %s: %s", ref.url, error)
-    with session_scope(engine) as session:
-        record_failure(session, ref.capture_id, parser_version=parser_version, error=error or "unknown error")
+    failure = error or "unknown error"
+    in_transaction(
+        engine, lambda session: record_failure(session, ref.capture_id, parser_version=parser_version, error=failure)
+    )
     return "failed"
 
 
