@@ -54,15 +54,29 @@ def select_checks(
     ]
 
 
-def check_line(check: ReportCheck) -> str:
+def check_line(check: ReportCheck, review: str | None = None) -> str:
+    """One check; its id (for `disclosure review`) and its review, if any, at the end."""
     difference = "" if check.difference is None else f" difference {plain_decimal(check.difference)}"
     source = check.source_url
     if check.other_source_url:
         source += f" (against {check.other_source_url})"
+    ident = f" [check {check.check_id}]" if check.check_id else ""
+    reviewed = f" — {review}" if review else ""
     return (
         f"{check.body or '?'} {check.year or '?'} {check.rule} [{check.scope}] {check.status}: "
-        f"{' '.join(check.cells)}{difference} {source}"
+        f"{' '.join(check.cells)}{difference} {source}{ident}{reviewed}"
     )
+
+
+def shown(
+    checks: Iterable[ReportCheck], reviewed_ids: set[str], *, everything: bool = False, reviewed: bool = False
+) -> list[ReportCheck]:
+    """Failed checks not yet reviewed; with ``reviewed`` also the reviewed; with ``everything`` all."""
+    return [
+        c
+        for c in checks
+        if everything or (c.status == "fail" and (reviewed or c.check_id not in reviewed_ids))
+    ]
 
 
 def count_line(checks: Sequence[ReportCheck]) -> str:

@@ -40,7 +40,13 @@ EXAMPLES = {
     "export": "examples:\n  disclosure export --format csv --out numbers.csv\n"
     "  disclosure export --format jsonl --out numbers.jsonl\n"
     "  disclosure export --out numbers.csv --checks-out checks.csv",
-    "checks": "examples:\n  disclosure checks\n  disclosure checks --rule requests.carry_over --body 城关镇 --all",
+    "checks": "examples:\n  disclosure checks\n  disclosure checks --rule requests.carry_over --body 城关镇 --all\n"
+    "  disclosure checks --reviewed",
+    "correct": "examples:\n  disclosure correct 12 requests.granted.total 12 --reason \"page 3 prints 12; read as 72\"\n"
+    "  disclosure correct 12 proactive.fees.amount_10k_yuan none --reason \"the cell is blank\" --by 李明",
+    "corrections": "examples:\n  disclosure corrections\n  disclosure corrections --report 12 --json",
+    "review": "examples:\n  disclosure review 4711 confirm --note \"the report's own sum is off by 2\"\n"
+    "  disclosure review a93 dismiss --note \"2022 carried_out misread: the PDF prints 3\" --by 李明",
     "parse": "example:\n  disclosure parse ~/reports/留车镇2021年报.docx",
     "demo": "example:\n  disclosure demo\n  disclosure demo --platform generic",
     "db": "example:\n  disclosure db upgrade --db postgresql+psycopg://postgres@127.0.0.1/test",
@@ -155,6 +161,25 @@ def build_parser() -> argparse.ArgumentParser:
     checks.add_argument("--rule", metavar="RULE", help="one rule, or a family: requests, appeals, prose")
     checks.add_argument("--body", metavar="NAME", help="only bodies whose name contains NAME")
     checks.add_argument("--all", action="store_true", help="also list passed, fitted and not assessable checks")
+    checks.add_argument("--reviewed", action="store_true", help="also list failed checks already reviewed")
+
+    correct = command("correct", "Correct one cell of a report; exports use it, the published reading stays.", cmd_correct)
+    correct.add_argument("report_id", type=int, metavar="REPORT_ID", help="the report id exports and show print")
+    correct.add_argument("key", metavar="KEY", help="table.row.column, e.g. requests.granted.total")
+    correct.add_argument("value", metavar="VALUE", help="the number as printed (ASCII digits), or none")
+    correct.add_argument("--reason", required=True, metavar="TEXT", help="why: what the document prints, where")
+    correct.add_argument("--by", metavar="NAME", help="who corrects (default: your login name)")
+
+    corrections = command("corrections", "List corrections: open, resolved, conflict (a third reading) or replaced.", cmd_corrections)
+    corrections.add_argument("--report", type=int, metavar="ID", help="only this report's")
+    corrections.add_argument("--json", action="store_true", help="print JSON")
+
+    review = command("review", "Mark a failed check a published error (confirm) or a misreading (dismiss).", cmd_review)
+    review.add_argument("check_id", metavar="CHECK_ID", help="the id disclosure checks prints: [check ID]")
+    review.add_argument("decision", choices=("confirm", "dismiss"))
+    review.add_argument("--note", required=True, metavar="TEXT", help="what was found")
+    review.add_argument("--by", metavar="NAME", help="who reviews (default: your login name)")
+
 
     parse = command("parse", "Extract one local file (HTML, DOCX, DOC/WPS, XLSX/XLS, PDF or text) and print it as JSON.", cmd_parse)
     parse.add_argument("file", type=Path)
@@ -382,14 +407,75 @@ def _write(path: str, write) -> int:
 
 
 def cmd_checks(args) -> int:
+    from storage.corrections import review_states
+
+    from .checks import shown
+    from .corrections import review_text
+
     engine = open_archive(database_url(args.db))
-    with session_scope(engine) as session:
-        checks = select_checks(all_checks(session, PARSER_VERSION), rule=args.rule, body=args.body)
-    engine.dispose()
-    for check in checks:
-        if args.all or check.status == "fail":
-            print(check_line(check))
+    try:
+        with session_scope(engine) as session:
+            checks = select_checks(all_checks(session, PARSER_VERSION), rule=args.rule, body=args.body)
+            reviews = review_states(session, checks)
+    finally:
+        engine.dispose()
+    applying = {check_id for check_id, state in reviews.items() if state.applies}
+    for check in shown(checks, applying, everything=args.all, reviewed=args.reviewed):
+        state = reviews.get(check.check_id)
+        print(check_line(check, review_text(state) if state else None))
+    hidden = sum(1 for c in checks if c.status == "fail" and c.check_id in applying)
+    if hidden and not (args.all or args.reviewed):
+        print(f"{hidden} reviewed failures not listed: disclosure checks --reviewed")
     print(f"{count_line(checks)} (parser {PARSER_VERSION})")
+    return 0
+
+
+def cmd_correct(args) -> int:
+    from storage.corrections import CorrectionError
+
+    from .corrections import correct, correction_line
+
+    engine = open_archive(database_url(args.db))
+    try:
+        state = correct(engine, report_id=args.report_id, key=args.key, value=args.value, reason=args.reason,
+                        by=args.by, parser_version=PARSER_VERSION)
+    except CorrectionError as error:
+        raise UsageError(str(error)) from None
+    finally:
+        engine.dispose()
+    print(correction_line(state))
+    return 0
+
+
+def cmd_corrections(args) -> int:
+    from .corrections import corrections_json, corrections_text, list_corrections
+
+    engine = open_archive(database_url(args.db))
+    try:
+        states = list_corrections(engine, PARSER_VERSION, args.report)
+    finally:
+        engine.dispose()
+    if args.json:
+        print(json.dumps(corrections_json(states), ensure_ascii=False, indent=2))
+    else:
+        print(corrections_text(states))
+    return 0
+
+
+def cmd_review(args) -> int:
+    from storage.corrections import CorrectionError
+
+    from .corrections import review, review_text
+
+    engine = open_archive(database_url(args.db))
+    try:
+        check, state = review(engine, check_id=args.check_id, decision=args.decision, note=args.note, by=args.by,
+                              parser_version=PARSER_VERSION)
+    except CorrectionError as error:
+        raise UsageError(str(error)) from None
+    finally:
+        engine.dispose()
+    print(check_line(check, review_text(state)))
     return 0
 
 

@@ -311,13 +311,15 @@ class ReportSource(Base):
 class Correction(Base):
     """A researcher's correction of one cell of a report; kept whatever later parser versions read.
 
-    No cascade from ``reports``: a report with corrections is never deleted with them.
+    A report merged into another (found to be one publication) leaves ``report_id`` NULL; the
+    page document then finds the report that carries it now.
     """
 
     __tablename__ = "corrections"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id", ondelete="SET NULL"), index=True)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id", ondelete="SET NULL"))
     table_name: Mapped[str] = mapped_column(String(32))
     row_key: Mapped[str] = mapped_column(String(64))
     column_key: Mapped[str] = mapped_column(String(64))
@@ -340,7 +342,9 @@ class CheckReview(Base):
     __table_args__ = (CheckConstraint("decision IN ('confirmed', 'dismissed')", name="decision"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
+    # as in corrections: NULL once the report is merged into another; the page document finds it
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id", ondelete="SET NULL"), index=True)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id", ondelete="SET NULL"))
     rule: Mapped[str] = mapped_column(String(64))
     scope: Mapped[str] = mapped_column(String(64))
     # [[cell name, value as text or null], ...] as the check read them
