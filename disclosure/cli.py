@@ -13,14 +13,17 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from extract import PARSER_VERSION, ExtractionError
+from extract.limits import DEFAULT_LIMITS, Limits
 from storage import ArchiveUnavailable
 from storage.db import DATABASE_FAILURES, database_failure, database_url, open_archive, session_scope, upgrade
 from storage.queries import report_values
+from storage.verify import repair_archive, verify_archive
+from storage.warc import DIR_ENV_VAR as WARC_DIR_ENV_VAR
 
 from . import registry
-from .checks import all_checks, check_line, count_line, export_checks, select_checks
+from .checks import CHECK_COLUMNS, all_checks, check_line, count_line, export_checks, select_checks
 from .crawling import CrawlSummary
-from .export import FORMATS, export_rows
+from .export import FORMATS, SHAPES, ExportError, Filters, current_rows, export_parquet, export_records_parquet, export_rows, select_rows
 from .schedule import DEFAULT_AT, DEFAULT_TIMEZONE
 from .extraction import (
     ExtractionSummary,
@@ -39,7 +42,9 @@ EXAMPLES = {
     "extract": "examples:\n  disclosure extract --all\n  disclosure extract --all --jobs 4 --against 1",
     "export": "examples:\n  disclosure export --format csv --out numbers.csv\n"
     "  disclosure export --format jsonl --out numbers.jsonl\n"
-    "  disclosure export --out numbers.csv --checks-out checks.csv",
+    "  disclosure export --out numbers.csv --checks-out checks.csv\n"
+    "  disclosure export --format parquet --shape wide --year 2022 --out reports-2022.parquet\n"
+    "  disclosure export --format csv --body 镇 --status current --as-of 2024-06-30 --out numbers.csv",
     "checks": "examples:\n  disclosure checks\n  disclosure checks --rule requests.carry_over --body 城关镇 --all\n"
     "  disclosure checks --reviewed",
     "correct": "examples:\n  disclosure correct 12 requests.granted.total 12 --reason \"page 3 prints 12; read as 72\"\n"
@@ -47,13 +52,17 @@ EXAMPLES = {
     "corrections": "examples:\n  disclosure corrections\n  disclosure corrections --report 12 --json",
     "review": "examples:\n  disclosure review 4711 confirm --note \"the report's own sum is off by 2\"\n"
     "  disclosure review a93 dismiss --note \"2022 carried_out misread: the PDF prints 3\" --by 李明",
-    "parse": "example:\n  disclosure parse ~/reports/留车镇2021年报.docx",
+    "parse": "examples:\n  disclosure parse ~/reports/留车镇2021年报.docx\n  disclosure parse --limit wall_seconds=20 --limit pdf_pages=50 scan.pdf",
     "demo": "example:\n  disclosure demo\n  disclosure demo --platform generic",
+    "verify": "examples:\n  disclosure verify --db sqlite:///data/disclosure.sqlite\n"
+    "  disclosure verify --repair      # drop index rows whose WARC record is gone, trim cut files",
     "db": "example:\n  disclosure db upgrade --db postgresql+psycopg://postgres@127.0.0.1/test",
     "runs": "examples:\n  disclosure runs\n  disclosure runs --json --limit 5",
     "schedule": "examples:\n  disclosure schedule --at 02:30 --timezone Asia/Shanghai\n"
     "  disclosure schedule --once        # one run now (for cron)",
     "status": "examples:\n  disclosure status\n  disclosure status --json --today 2025-04-01",
+    "browse": "examples:\n  disclosure browse\n  disclosure browse --port 8002 --db sqlite:///data/disclosure.sqlite",
+    "show": "examples:\n  disclosure show 12\n  disclosure show --body 留车镇人民政府 --year 2022\n  disclosure show 12 --json",
     "history": "examples:\n  disclosure history http://127.0.0.1:8765/xxgk/gknb/202402/t20240225_1565043.html\n"
     "  disclosure history --json http://127.0.0.1:8765/xxgk/gknb/202402/t20240225_1565043.html",
 }
@@ -66,6 +75,8 @@ class UsageError(Exception):
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if getattr(args, "warc_dir", None):
+        os.environ[WARC_DIR_ENV_VAR] = args.warc_dir  # crawl subprocesses and workers see it too
     saved = logging.root.handlers[:], logging.root.level
     _log_warnings_to_stderr()
     try:
@@ -104,6 +115,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="SQLAlchemy URL of the archive (default: $DISCLOSURE_DB, else sqlite:///data/disclosure.sqlite)",
     )
+    common.add_argument(
+        "--warc-dir",
+        metavar="DIR",
+        help="folder of the archive's WARC files for a server database (default: $DISCLOSURE_WARC_DIR, "
+        "else ./data/warc); a SQLite archive keeps them beside its file, in <name>.warc/",
+    )
     parser = argparse.ArgumentParser(
         prog="disclosure",
         description="Crawl, archive, extract and export government information-disclosure annual reports.",
@@ -137,6 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--delay", type=float, metavar="SECONDS", help="seconds between requests to one host (default 0.5, adaptive)"
     )
     crawl.add_argument("--no-extract", action="store_true", help="archive only; extract later")
+    _limit_option(crawl)
 
     extract = command("extract", "Extract stored captures with the current parser, from the archive alone.", cmd_extract)
     extract.add_argument("--all", action="store_true", help="re-read every capture, not only those not yet read")
@@ -149,10 +167,21 @@ def build_parser() -> argparse.ArgumentParser:
         action=argparse.BooleanOptionalAction,
         help="show a progress bar on standard error (default: when it is a terminal)",
     )
+    _limit_option(extract)
 
     export = command("export", "Write the current numbers of every annual report, one row per number.", cmd_export)
     export.add_argument("--format", choices=FORMATS, default="csv")
     export.add_argument("--out", required=True, metavar="PATH", help="file to write ('-' for standard output)")
+    export.add_argument("--shape", choices=SHAPES, default="long",
+                        help="long: one row per number; wide: one row per report, one column per canonical key")
+    export.add_argument("--region", metavar="TEXT", help="only bodies whose region contains TEXT")
+    export.add_argument("--body", metavar="TEXT", help="only bodies whose name contains TEXT")
+    export.add_argument("--year", type=int, action="append", default=[], help="only reports on this year (repeatable)")
+    export.add_argument("--template", action="append", default=[], choices=("v2019", "v2021"), help="repeatable")
+    export.add_argument("--status", action="append", default=[], choices=("current", "withdrawn", "superseded"),
+                        help="only reports of this status (repeatable)")
+    export.add_argument("--as-of", type=_date, metavar="DATE",
+                        help="the numbers as the archive knew them at the end of DATE (UTC)")
     export.add_argument(
         "--checks-out", metavar="PATH", help="also write every consistency check, one per row, in the same format"
     )
@@ -180,9 +209,9 @@ def build_parser() -> argparse.ArgumentParser:
     review.add_argument("--note", required=True, metavar="TEXT", help="what was found")
     review.add_argument("--by", metavar="NAME", help="who reviews (default: your login name)")
 
-
     parse = command("parse", "Extract one local file (HTML, DOCX, DOC/WPS, XLSX/XLS, PDF or text) and print it as JSON.", cmd_parse)
     parse.add_argument("file", type=Path)
+    _limit_option(parse)
 
     demo = command("demo", "Serve the bundled simulated county portal on 127.0.0.1 and crawl it.", cmd_demo)
     demo.add_argument("--port", type=int, default=0, help="port for the portal (default: any free port)")
@@ -203,9 +232,26 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true", help="print JSON")
     status.add_argument("--today", type=_date, metavar="YYYY-MM-DD", help="the date to judge lateness by (default: today, UTC)")
 
+    browse = command("browse", "Browse a SQLite archive in datasette on 127.0.0.1: views, canned queries, charts.", cmd_browse)
+    browse.add_argument("--port", type=int, default=8001, help="port on 127.0.0.1 (default 8001)")
+
+    show = command("show", "One report: its three tables, checks, sources and versions, and the change from the year before.", cmd_show)
+    show.add_argument("report_id", metavar="REPORT_ID", type=int, nargs="?", help="the report's id (export, checks)")
+    show.add_argument("--body", metavar="NAME", help="the body's name, as any of its reports prints it (with --year)")
+    show.add_argument("--year", type=int, metavar="YEAR", help="the year the report is on (with --body)")
+    show.add_argument("--json", action="store_true", help="print JSON")
+
     history = command("history", "A document's captures, withdrawals and, for reports, the cells that changed.", cmd_history)
     history.add_argument("url", metavar="URL", help="the document's URL, as it was requested")
     history.add_argument("--json", action="store_true", help="print JSON")
+
+    verify = command(
+        "verify",
+        "Check the archive: every stored byte against its sha256, every row against the rows it names.",
+        cmd_verify,
+    )
+    verify.add_argument("--repair", action="store_true",
+                        help="fix the index: drop rows whose WARC record is gone (fetched again next crawl)")
 
     db = command("db", "Manage the archive's schema.", cmd_db)
     db.add_argument("action", choices=["upgrade"], help="apply the migrations")
@@ -221,7 +267,7 @@ def cmd_crawl(args) -> int:
         raise UsageError("--delay cannot be negative")
     run = run_crawl(
         portals, db_url, allowed_networks=networks, delay=args.delay, extract=not args.no_extract,
-        jobs=_jobs(None), progress=progress_wanted(None),
+        jobs=_jobs(None), progress=progress_wanted(None), limits=_limits(args),
     )
     _print_run(run)
     if all(s.responses == 0 for s in run.crawls):
@@ -247,7 +293,9 @@ def cmd_extract(args) -> int:
     try:
         if args.against is not None:
             check_against(engine, args.against)
-        summary = run_extraction(engine, redo=args.all, jobs=jobs, progress=progress_wanted(args.progress))
+        summary = run_extraction(
+            engine, redo=args.all, jobs=jobs, progress=progress_wanted(args.progress), limits=_limits(args)
+        )
         print(_extract_line(summary))
         print(describe_changes(version_changes(engine, summary.parser_version, against=args.against)))
     except UnknownVersion as error:
@@ -255,6 +303,27 @@ def cmd_extract(args) -> int:
     finally:
         engine.dispose()
     return 0
+
+
+def _limit_option(sub) -> None:
+    names = ", ".join(Limits.names())
+    sub.add_argument(
+        "--limit", action="append", default=[], metavar="NAME=VALUE",
+        help=f"change an extraction limit (repeatable): {names}; see README 'Limits'",
+    )
+
+
+def _limits(args) -> Limits:
+    overrides = {}
+    for text in args.limit:
+        name, equals, value = text.partition("=")
+        if not equals:
+            raise UsageError(f"--limit takes NAME=VALUE, not {text!r}")
+        overrides[name.strip()] = value.strip()
+    try:
+        return DEFAULT_LIMITS.with_overrides(overrides)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
 
 
 def _jobs(requested: int | None) -> int:
@@ -286,6 +355,7 @@ def _crawl_options(sub) -> None:
     )
     sub.add_argument("--delay", type=float, metavar="SECONDS", help="seconds between requests to one host")
     sub.add_argument("--no-extract", action="store_true", help="archive only; extract later")
+    _limit_option(sub)
 
 
 def cmd_runs(args) -> int:
@@ -322,7 +392,7 @@ def cmd_schedule(args) -> int:
             with run_lock(db_url):
                 run = run_crawl(
                     portals, db_url, trigger="schedule", allowed_networks=networks, delay=args.delay,
-                    extract=not args.no_extract, jobs=_jobs(None),
+                    extract=not args.no_extract, jobs=_jobs(None), limits=_limits(args),
                 )
         except LockHeld as held:
             print(f"disclosure: not running: {held}", file=sys.stderr)
@@ -339,6 +409,7 @@ def cmd_schedule(args) -> int:
     child += [item for network in networks for item in ("--allow-network", network)]
     child += ["--delay", str(args.delay)] if args.delay is not None else []
     child += ["--no-extract"] if args.no_extract else []
+    child += [item for limit in args.limit for item in ("--limit", limit)]
     serve(db_url, at=args.at, timezone=args.timezone, child_argv=child, announce=print)
     return 0
 
@@ -357,6 +428,38 @@ def cmd_status(args) -> int:
         print(json.dumps(status_json(status), ensure_ascii=False, indent=2))
     else:
         print("\n".join(status_lines(status)))
+    return 0
+
+
+def cmd_browse(args) -> int:
+    from .browse import BrowseError, browse
+
+    try:
+        return browse(database_url(args.db), args.port)
+    except BrowseError as error:
+        raise UsageError(str(error)) from None
+
+
+def cmd_show(args) -> int:
+    from .show import ShowError, find_report, render, report_view
+
+    if (args.report_id is None) == (args.body is None):
+        raise UsageError("name a report: disclosure show REPORT_ID, or disclosure show --body NAME --year YEAR")
+    if args.body is not None and args.year is None:
+        raise UsageError("--body needs --year: disclosure show --body NAME --year YEAR")
+    engine = open_archive(database_url(args.db))
+    try:
+        with session_scope(engine) as session:
+            report_id = args.report_id if args.report_id is not None else find_report(session, body=args.body, year=args.year)
+            view = report_view(session, report_id, PARSER_VERSION)
+    except ShowError as error:
+        raise UsageError(str(error)) from None
+    finally:
+        engine.dispose()
+    if args.json:
+        print(json.dumps(view.as_json(), ensure_ascii=False, indent=2))
+    else:
+        print(render(view))
     return 0
 
 
@@ -385,18 +488,40 @@ def _date(text: str) -> date:
 
 
 def cmd_export(args) -> int:
+    filters = Filters(region=args.region, body=args.body, years=tuple(args.year),
+                      templates=tuple(args.template), statuses=tuple(args.status))
+    as_of = None if args.as_of is None else datetime.combine(args.as_of, datetime.max.time(), UTC)
     engine = open_archive(database_url(args.db))
-    with session_scope(engine) as session:
-        rows = report_values(session, PARSER_VERSION)
-        checks = all_checks(session, PARSER_VERSION) if args.checks_out else []
-    engine.dispose()
-    count = _write(args.out, lambda out: export_rows(rows, out, args.format))
-    reports = len({row.report_id for row in rows})
-    print(f"exported {count} numbers of {reports} reports to {args.out}", file=sys.stderr)
+    try:
+        with session_scope(engine) as session:
+            rows = select_rows(current_rows(session, PARSER_VERSION, as_of), filters)
+            reports = {row.report_id for row in rows}
+            checks = [c for c in all_checks(session, PARSER_VERSION) if c.report_id in reports] if args.checks_out else []
+    except ExportError as error:
+        raise UsageError(str(error)) from None
+    finally:
+        engine.dispose()
+    if args.format == "parquet":
+        count = _write_binary(args.out, lambda out: export_parquet(rows, out, args.shape))
+    else:
+        count = _write(args.out, lambda out: export_rows(rows, out, args.format, args.shape))
+    what = "reports" if args.shape == "wide" else f"numbers of {len(reports)} reports"
+    print(f"exported {count} {what} to {args.out}", file=sys.stderr)
     if args.checks_out:
-        _write(args.checks_out, lambda out: export_checks(checks, out, args.format))
+        if args.format == "parquet":
+            records = [{name: getattr(c, name) for name in CHECK_COLUMNS} for c in checks]
+            _write_binary(args.checks_out, lambda out: export_records_parquet(CHECK_COLUMNS, records, out))
+        else:
+            _write(args.checks_out, lambda out: export_checks(checks, out, args.format))
         print(f"exported {len(checks)} checks to {args.checks_out}", file=sys.stderr)
     return 0
+
+
+def _write_binary(path: str, write) -> int:
+    if path == "-":
+        return write(sys.stdout.buffer)
+    with open(path, "wb") as out:
+        return write(out)
 
 
 def _write(path: str, write) -> int:
@@ -483,7 +608,7 @@ def cmd_parse(args) -> int:
     if not args.file.is_file():
         raise UsageError(f"{args.file} is not a file")
     try:
-        document = parse_file(args.file)
+        document = parse_file(args.file, _limits(args))
     except ExtractionError as error:
         raise UsageError(f"could not read {args.file}: {error}") from None
     json.dump(document_json(document), sys.stdout, ensure_ascii=False, indent=2)
@@ -508,6 +633,31 @@ def cmd_demo(args) -> int:
     print(_reports_table(db_url))
     print(f"archive: {db_url}\nnext: disclosure export --format csv --out numbers.csv")
     return 0
+
+
+def cmd_verify(args) -> int:
+    engine = open_archive(database_url(args.db))
+    try:
+        if args.repair:
+            with session_scope(engine) as session:
+                repaired = repair_archive(session)
+            print(
+                f"repaired: {repaired.blobs_dropped} lost payloads and {repaired.captures_dropped} captures "
+                f"dropped, {repaired.documents_to_fetch} documents to fetch again, "
+                f"{len(repaired.files_trimmed)} WARC files trimmed"
+            )
+        with session_scope(engine) as session:
+            verified = verify_archive(session)
+    finally:
+        engine.dispose()
+    for problem in verified.problems:
+        print(f"problem: {problem.line()}")
+    found = f"{len(verified.problems)} kinds of problem" if verified.problems else "no problems"
+    print(
+        f"verified {verified.blobs} blobs ({verified.blob_bytes:,} bytes), {verified.captures} captures, "
+        f"{verified.extractions} extractions: {found}"
+    )
+    return 1 if verified.problems else 0
 
 
 def cmd_db(args) -> int:

@@ -8,12 +8,7 @@ workers stores exactly what a run with one stores.
 from __future__ import annotations
 
 import logging
-import multiprocessing
-import pickle
-from collections import deque
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass, replace
 
@@ -21,21 +16,15 @@ from sqlalchemy import exc
 from sqlalchemy.engine import Engine
 
 from extract import PARSER_VERSION, extract_document
-from extract.records import Document
+from extract.limits import DEFAULT_LIMITS, Limits
 from storage.archive import CaptureRef, captures_to_extract, load_blob, record_extraction, record_failure
 from storage.changes import Captures, VersionChanges, compare_versions, parser_versions, previous_version
 from storage.db import in_transaction, session_scope
 
 from .progress import progress_bar
+from .workers import IN_FLIGHT_PER_WORKER, Extractor, LimitedWorkers, Outcome, extract_one, one_line
 
 log = logging.getLogger(__name__)
-
-# extract_document's signature: (content, *, url, content_type, fetched_at) -> Document
-Extractor = Callable[..., Document]
-
-# Captures in flight per worker: enough to keep each busy, few enough to bound memory.
-_IN_FLIGHT_PER_WORKER = 2
-WORKER_DIED = "WorkerDied: the process reading this capture ended abruptly (crash or out of memory)"
 
 record = dataclass(frozen=True, slots=True, kw_only=True)
 
@@ -50,12 +39,6 @@ class ExtractionSummary:
     jobs: int = 1
 
 
-@record
-class _Outcome:
-    document: Document | None = None
-    error: str | None = None
-
-
 def extract_archive(
     engine: Engine,
     *,
@@ -64,13 +47,16 @@ def extract_archive(
     progress: bool = False,
     parser_version: str = PARSER_VERSION,
     extractor: Extractor = extract_document,
+    limits: Limits | None = DEFAULT_LIMITS,
 ) -> ExtractionSummary:
     """Extract every capture that has no result at ``parser_version`` (all of them with ``redo``).
 
-    ``jobs`` worker processes read the captures (1: in this process). Each record is
-    stored under ``parser_version``; results of other versions stay untouched. A capture
-    that cannot be read, even one that kills its worker, is recorded as a failure.
-    ``extractor`` must be a module-level function when ``jobs`` > 1 (workers import it).
+    ``jobs`` worker processes read the captures under ``limits`` (wall time per capture,
+    memory per worker, and the limits on the bytes themselves); ``limits=None`` reads
+    them in this process, unbounded (tests and measurements only). Each record is stored
+    under ``parser_version``; results of other versions stay untouched. A capture that
+    cannot be read, is over a limit or kills its worker is recorded as a failure.
+    ``extractor`` must be a module-level function when workers are used (they import it).
     """
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
@@ -80,7 +66,7 @@ def extract_archive(
     counts = {"report": 0, "other": 0, "failed": 0}
     shown = progress_bar(len(pending), enabled=progress, description=f"parser {parser_version}")
     # closing(): the workers stop at once when writing fails, not when the generator is collected
-    with closing(_outcomes(engine, pending, extractor, workers)) as outcomes, shown as bar:
+    with closing(_outcomes(engine, pending, extractor, workers, limits)) as outcomes, shown as bar:
         for ref, outcome in outcomes:
             counts[_store(engine, ref, outcome, parser_version)] += 1
             bar.update(1)
@@ -95,14 +81,16 @@ def extract_archive(
 
 
 def _outcomes(
-    engine: Engine, pending: list[CaptureRef], extractor: Extractor, workers: int
-) -> Iterator[tuple[CaptureRef, _Outcome]]:
-    contents = _contents(engine, pending, batch=workers * _IN_FLIGHT_PER_WORKER)
-    if workers == 1:
-        for ref, content in contents:
-            yield ref, _extract_one(extractor, ref, content)
+    engine: Engine, pending: list[CaptureRef], extractor: Extractor, workers: int, limits: Limits | None
+) -> Iterator[tuple[CaptureRef, Outcome]]:
+    if not pending:
         return
-    with _Workers(workers, extractor) as pool:
+    contents = _contents(engine, pending, batch=workers * IN_FLIGHT_PER_WORKER)
+    if limits is None:
+        for ref, content in contents:
+            yield ref, extract_one(extractor, ref, content, None)
+        return
+    with LimitedWorkers(workers, extractor, limits) as pool:
         yield from pool.outcomes(contents)
 
 
@@ -123,19 +111,7 @@ def _blob(session, sha256: str) -> bytes | None:
         return None
 
 
-def _extract_one(extractor: Extractor, ref: CaptureRef, content: bytes | None) -> _Outcome:
-    if content is None:
-        return _Outcome(error=f"KeyError: the archive has no bytes with sha256 {ref.sha256}")
-    try:
-        document = extractor(
-            content, url=ref.final_url or ref.url, content_type=ref.content_type, fetched_at=ref.fetched_at
-        )
-    except Exception as error:  # one bad capture must not stop the run
-        return _Outcome(error=_one_line(error))
-    return _Outcome(document=document)
-
-
-def _store(engine: Engine, ref: CaptureRef, outcome: _Outcome, parser_version: str) -> str:
+def _store(engine: Engine, ref: CaptureRef, outcome: Outcome, parser_version: str) -> str:
     """Write one outcome in its own transaction; returns "report", "other" or "failed"."""
     error = outcome.error
     document = outcome.document
@@ -150,18 +126,13 @@ def _store(engine: Engine, ref: CaptureRef, outcome: _Outcome, parser_version: s
             raise  # the database itself failed: recording a failure would fail too
         except (ValueError, TypeError, exc.StatementError) as storing_error:
             # a record that does not fit its capture or the schema is that capture's failure
-            error = f"cannot store the record: {_one_line(storing_error)}"
+            error = f"cannot store the record: {one_line(storing_error)}"
     log.warning("extraction failed for %s: %s", ref.url, error)
     failure = error or "unknown error"
     in_transaction(
         engine, lambda session: record_failure(session, ref.capture_id, parser_version=parser_version, error=failure)
     )
     return "failed"
-
-
-def _one_line(error: BaseException) -> str:
-    text = " ".join(str(error).split())
-    return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
 class UnknownVersion(ValueError):
@@ -234,112 +205,3 @@ def _counts_text(word: str, counts: tuple[tuple[str, int], ...], shown: int) -> 
     listed = ", ".join(f"{key} {n}" for key, n in counts[:shown])
     more = f", and {len(counts) - shown} more" if len(counts) > shown else ""
     return f"{total} {word} ({listed}{more})"
-
-
-# -- worker processes --------------------------------------------------------------
-
-_worker_extractor: Extractor | None = None
-
-
-def _init_worker(extractor: Extractor) -> None:
-    global _worker_extractor
-    _worker_extractor = extractor
-
-
-def _extract_in_worker(ref: CaptureRef, content: bytes | None) -> _Outcome:
-    assert _worker_extractor is not None, "worker started without an extractor"
-    return _extract_one(_worker_extractor, ref, content)
-
-
-class _Workers:
-    """A process pool that outlives the death of a worker.
-
-    When a worker dies the whole pool breaks, and every capture in flight with it. Those
-    captures are then read again one at a time on a fresh pool: the one that breaks it
-    again is the culprit and is recorded as a failure; the others are read normally.
-    """
-
-    def __init__(self, workers: int, extractor: Extractor) -> None:
-        try:
-            pickle.dumps(extractor)
-        except (pickle.PicklingError, AttributeError, TypeError) as error:
-            raise ValueError(f"worker processes cannot import the extractor {extractor!r}: {error}") from None
-        self._workers = workers
-        self._extractor = extractor
-        self._executor = self._start()
-
-    def __enter__(self) -> _Workers:
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self._executor.shutdown(wait=True, cancel_futures=True)
-
-    def outcomes(
-        self, contents: Iterator[tuple[CaptureRef, bytes | None]]
-    ) -> Iterator[tuple[CaptureRef, _Outcome]]:
-        """Outcomes in the order of ``contents``, at most a few per worker in flight."""
-        window: deque[tuple[CaptureRef, bytes | None, Future]] = deque()
-        limit = self._workers * _IN_FLIGHT_PER_WORKER
-        for ref, content in contents:
-            window.append((ref, content, self._submit(ref, content)))
-            if len(window) >= limit:
-                yield self._next(window)
-        while window:
-            yield self._next(window)
-
-    def _start(self) -> ProcessPoolExecutor:
-        # spawn, not fork: the parent holds database connections a fork would share
-        return ProcessPoolExecutor(
-            max_workers=self._workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_init_worker,
-            initargs=(self._extractor,),
-        )
-
-    def _restart(self) -> None:
-        self._executor.shutdown(wait=True, cancel_futures=True)
-        self._executor = self._start()
-
-    def _submit(self, ref: CaptureRef, content: bytes | None) -> Future:
-        try:
-            return self._executor.submit(_extract_in_worker, ref, content)
-        except BrokenProcessPool as error:
-            return _done(exception=error)
-
-    def _next(self, window: deque) -> tuple[CaptureRef, _Outcome]:
-        ref, content, future = window[0]
-        if isinstance(future.exception(), BrokenProcessPool):
-            self._isolate(window)
-            ref, content, future = window[0]
-        window.popleft()
-        return ref, _outcome(future)
-
-    def _isolate(self, window: deque) -> None:
-        """Read again, one at a time on a fresh pool, every capture the broken pool lost."""
-        settled = [(entry, entry[2].exception()) for entry in window]  # waits for each
-        self._restart()
-        for index, ((ref, content, _), error) in enumerate(settled):
-            if not isinstance(error, BrokenProcessPool):
-                continue
-            retry = self._submit(ref, content)
-            if isinstance(retry.exception(), BrokenProcessPool):
-                log.warning("a worker died reading %s; starting a new one", ref.url)
-                retry = _done(result=_Outcome(error=WORKER_DIED))
-                self._restart()
-            window[index] = (ref, content, retry)
-
-
-def _outcome(future: Future) -> _Outcome:
-    error = future.exception()
-    if error is not None:  # e.g. a record that could not be sent back from the worker
-        return _Outcome(error=_one_line(error))
-    return future.result()
-
-
-def _done(*, result: _Outcome | None = None, exception: BaseException | None = None) -> Future:
-    future: Future = Future()
-    if exception is not None:
-        future.set_exception(exception)
-    else:
-        future.set_result(result)
-    return future

@@ -6,16 +6,24 @@ import mimetypes
 from datetime import UTC, datetime
 from pathlib import Path
 
-from extract import Document, extract_document
+from extract import Document, ExtractionError
+from extract.limits import DEFAULT_LIMITS, Limits
 
 from .export import plain_decimal
+from .workers import extract_limited
 
 
-def parse_file(path: Path) -> Document:
+def parse_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> Document:
+    """One local file read in a worker process under ``limits``, as a capture would be."""
     content = path.read_bytes()
     content_type, _ = mimetypes.guess_type(path.name)
     modified = datetime.fromtimestamp(path.stat().st_mtime, UTC)
-    return extract_document(content, url=path.resolve().as_uri(), content_type=content_type, fetched_at=modified)
+    outcome = extract_limited(
+        content, url=path.resolve().as_uri(), content_type=content_type, fetched_at=modified, limits=limits
+    )
+    if outcome.document is None:
+        raise ExtractionError(outcome.error or "unknown error")
+    return outcome.document
 
 
 def document_json(document: Document) -> dict:
@@ -32,7 +40,16 @@ def document_json(document: Document) -> dict:
         "metadata": dict(document.metadata),
         "attachments": [{"url": link.url, "text": link.text} for link in document.attachments],
         "values": [
-            {"table": v.table, "row": v.row, "column": v.column, "value": plain_decimal(v.value), "raw": v.raw}
+            {
+                "table": v.table,
+                "row": v.row,
+                "column": v.column,
+                "value": plain_decimal(v.value),
+                "raw": v.raw,
+                "source": v.source,
+                "confidence": v.confidence,
+                "unit": v.unit,
+            }
             for v in document.values
         ],
         "checks": [

@@ -24,10 +24,11 @@ from extract.limits import DEFAULT_LIMITS, Limits
 from storage import runs as run_store
 from storage.archive_checks import refresh_archive_checks
 from storage.db import open_archive, session_scope
+from storage.reports import refresh_reports
 
 from .crawling import CrawlSummary, crawl_portals
 from .extraction import ExtractionSummary, extract_archive
-from .registry import Portal
+from .registry import Portal, portal_regions
 from .status import portal_health
 
 record = dataclass(frozen=True, slots=True, kw_only=True)
@@ -52,8 +53,9 @@ def run_extraction(
 ) -> ExtractionSummary:
     """Extract what the archive holds and has not read yet (everything with ``redo``), then rule 5."""
     summary = extract_archive(engine, redo=redo, jobs=jobs, progress=progress, limits=limits)
-    # Rule 5 spans reports, so it is recomputed once extraction has settled every report.
+    # Reports and rule 5 span documents, so they are settled once extraction has read every one.
     with session_scope(engine) as session:
+        refresh_reports(session, PARSER_VERSION, regions=portal_regions())
         refresh_archive_checks(session, PARSER_VERSION)
     return summary
 
@@ -95,17 +97,20 @@ def run_crawl(
             with session_scope(engine) as session:
                 run_store.finish_run(session, run_id, status=status, now=clock(), error=f"{type(error).__name__}: {error}")
             raise
+        stopped = [c.portal for c in crawls if c.finish_reason == "shutdown"]
+        status = run_store.INTERRUPTED if stopped else run_store.FINISHED
         with session_scope(engine) as session:
             run_store.finish_run(
                 session,
                 run_id,
-                status=run_store.FINISHED,
+                status=status,
                 now=clock(),
+                error=f"stopped by a signal while crawling {', '.join(stopped)}" if stopped else None,
                 extraction=asdict(extraction) if extraction else None,
             )
         return RunSummary(
             run_id=run_id,
-            status=run_store.FINISHED,
+            status=status,
             crawls=tuple(crawls),
             extraction=extraction,
             portals=tuple(portal_runs),

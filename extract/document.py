@@ -14,6 +14,7 @@ from .decode import decode
 from .errors import ExtractionError
 from .html import read_page
 from .identity import identify, title_from_text
+from .limits import DEFAULT_LIMITS, Limits, check_input, check_page_chars, check_zip_members
 from .office import docx_text, pdf_text
 from .records import Document, Link, Tables
 from .sniff import sniff_format
@@ -44,10 +45,11 @@ class _Reading:
 
 
 def extract_document(content: bytes, *, url: str | None = None, content_type: str | None = None,
-                     fetched_at: datetime | None = None) -> Document:
+                     fetched_at: datetime | None = None, limits: Limits = DEFAULT_LIMITS) -> Document:
     """Read one capture. Same bytes and arguments always give the same Document.
 
-    Raises ``ExtractionError`` when the content cannot be read at all.
+    Raises ``ExtractionError`` when the content cannot be read at all, ``LimitExceeded``
+    (one of them) when it is over one of ``limits``.
     """
     if not content:
         raise ExtractionError("the content is empty")
@@ -55,7 +57,11 @@ def extract_document(content: bytes, *, url: str | None = None, content_type: st
     kind = sniff_format(content, content_type=content_type, url=url)
     if kind in _UNSUPPORTED:
         raise ExtractionError(_UNSUPPORTED[kind])
-    reading = _READERS[kind](content, url=url, content_type=content_type, fetched_at=fetched_at)
+    check_input(content, kind, limits)
+    try:
+        reading = _READERS[kind](content, url=url, content_type=content_type, fetched_at=fetched_at, limits=limits)
+    except RecursionError:
+        raise ExtractionError("the document nests its elements too deeply to be read") from None
     return _document(reading, sha256=sha256, url=url, kind=kind)
 
 
@@ -91,8 +97,9 @@ def _has_template_tables(tables: Tables) -> bool:
 
 
 def _read_html(content: bytes, *, url: str | None, content_type: str | None,
-               fetched_at: datetime | None) -> _Reading:
+               fetched_at: datetime | None, limits: Limits = DEFAULT_LIMITS) -> _Reading:
     decoded = decode(content, content_type)
+    check_page_chars(decoded.text, limits)
     page = read_page(decoded.text, url=url, fetched_at=fetched_at)
     tables, table_warnings = _tables(tables_from_html, page.body_html)
     warnings = [*decoded.warnings, *page.warnings, *table_warnings]
@@ -104,8 +111,9 @@ def _read_html(content: bytes, *, url: str | None, content_type: str | None,
 
 
 def _read_text(content: bytes, *, url: str | None, content_type: str | None,
-               fetched_at: datetime | None) -> _Reading:
+               fetched_at: datetime | None, limits: Limits = DEFAULT_LIMITS) -> _Reading:
     decoded = decode(content, content_type)
+    check_page_chars(decoded.text, limits)
     text = decoded.text.replace("\r\n", "\n").replace("\r", "\n")
     tables, table_warnings = _tables(tables_from_text, text)
     return _Reading(title=title_from_text(text), text=text, tables=tables,
@@ -113,14 +121,14 @@ def _read_text(content: bytes, *, url: str | None, content_type: str | None,
 
 
 def _read_docx(content: bytes, *, url: str | None, content_type: str | None,
-               fetched_at: datetime | None) -> _Reading:
+               fetched_at: datetime | None, limits: Limits = DEFAULT_LIMITS) -> _Reading:
     text = docx_text(content)
     tables, table_warnings = _tables(tables_from_docx, content)
     return _Reading(title=title_from_text(text), text=text, tables=tables, warnings=table_warnings)
 
 
 def _read_pdf(content: bytes, *, url: str | None, content_type: str | None,
-              fetched_at: datetime | None) -> _Reading:
+              fetched_at: datetime | None, limits: Limits = DEFAULT_LIMITS) -> _Reading:
     text, pages = pdf_text(content)
     if not text.strip():
         from .ocr import pdf_page_images
@@ -132,7 +140,7 @@ def _read_pdf(content: bytes, *, url: str | None, content_type: str | None,
 
 
 def _read_image(content: bytes, *, url: str | None, content_type: str | None,
-                fetched_at: datetime | None) -> _Reading:
+                fetched_at: datetime | None, limits: Limits = DEFAULT_LIMITS) -> _Reading:
     from .ocr import image_file_pages
 
     try:
@@ -163,20 +171,22 @@ def _read_converted(kind: str) -> Callable[..., _Reading]:
     def read(content: bytes, **context: Any) -> _Reading:
         from .convert import to_docx
 
-        return _read_docx(to_docx(content, kind=kind), **context)
+        converted = to_docx(content, kind=kind)
+        check_zip_members(converted, context.get("limits", DEFAULT_LIMITS))
+        return _read_docx(converted, **context)
 
     return read
 
 
 def _read_xlsx(content: bytes, *, url: str | None, content_type: str | None,
-               fetched_at: datetime | None) -> _Reading:
+               fetched_at: datetime | None, limits: Limits = DEFAULT_LIMITS) -> _Reading:
     from .sheets import read_xlsx
 
     return _sheets_reading(read_xlsx(content))
 
 
 def _read_xls(content: bytes, *, url: str | None, content_type: str | None,
-              fetched_at: datetime | None) -> _Reading:
+              fetched_at: datetime | None, limits: Limits = DEFAULT_LIMITS) -> _Reading:
     from .convert import soffice_path, to_xlsx
     from .sheets import read_xls, read_xlsx
 

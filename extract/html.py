@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from copy import deepcopy
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urljoin, urlsplit
@@ -39,6 +40,12 @@ _TITLE_SEPARATOR = re.compile(r"\s+[-–—|｜_]+\s+|[_|｜]|\s*——\s*|(?<!\
 _DATE = re.compile(r"([0-9]{4})\s*[-年/.]\s*([0-9]{1,2})\s*[-月/.]\s*([0-9]{1,2})")  # int() reads any script's digits
 _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+# Without huge_tree libxml2 stops at its size limits (a pasted data: image of a few MB)
+# and silently drops the rest of the page: the tables after the image.
+_PARSER = lxml.html.HTMLParser(huge_tree=True)
+# Slots a page's table spans may cover before trafilatura gets it without spans; the
+# template's tables cover a few hundred.
+_MAX_SPAN_AREA = 100_000
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -89,7 +96,7 @@ def parse_html(html: str) -> lxml.html.HtmlElement:
     if not html.strip():
         raise ExtractionError("the page is empty")
     try:
-        return lxml.html.document_fromstring(html)
+        return lxml.html.document_fromstring(html, parser=_PARSER)
     except (etree.ParserError, ValueError) as error:
         raise ExtractionError(f"the page cannot be parsed as HTML: {error}") from error
 
@@ -143,7 +150,7 @@ def _trafilatura_text(tree: lxml.html.HtmlElement, *, url: str | None,
                       fetched_at: datetime | None) -> tuple[str, str | None]:
     max_date = fetched_at.date().isoformat() if fetched_at else _FIXED_MAX_DATE
     result = trafilatura.bare_extraction(
-        lxml.html.tostring(tree, encoding="unicode"),
+        lxml.html.tostring(_sane_spans(tree), encoding="unicode"),
         url=url,
         with_metadata=True,
         include_tables=True,
@@ -156,6 +163,28 @@ def _trafilatura_text(tree: lxml.html.HtmlElement, *, url: str | None,
     if result is None:
         return "", None
     return (result.text or "").strip(), result.title
+
+
+def _sane_spans(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+    """The tree, or a copy without spans when they cover absurdly many slots.
+
+    trafilatura lays a table's rowspans out slot by slot: spans of a hundred rows on a
+    few thousand cells keep it busy for minutes. The text needs no spans.
+    """
+    cells = tree.xpath("//td[@rowspan or @colspan]|//th[@rowspan or @colspan]")
+    area = sum(_span_size(cell.get("rowspan")) * _span_size(cell.get("colspan")) for cell in cells)
+    if area <= _MAX_SPAN_AREA:
+        return tree
+    copy = deepcopy(tree)
+    for cell in copy.xpath("//td[@rowspan or @colspan]|//th[@rowspan or @colspan]"):
+        cell.attrib.pop("rowspan", None)
+        cell.attrib.pop("colspan", None)
+    return copy
+
+
+def _span_size(value: str | None) -> int:
+    digits = (value or "").strip()
+    return int(digits) if digits.isascii() and digits.isdigit() else 1
 
 
 def page_title(tree: lxml.html.HtmlElement, extracted_title: str | None) -> str | None:

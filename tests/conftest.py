@@ -43,10 +43,12 @@ def pg_server() -> str:
 
 
 @pytest.fixture
-def postgresql_url(pg_server: str) -> Iterator[str]:
-    """A URL whose connections live in a fresh schema, dropped after the test."""
+def postgresql_url(pg_server: str, tmp_path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A URL whose connections live in a fresh schema, dropped after the test; its WARC
+    files in the test's own folder (crawl subprocesses inherit the variable)."""
     import psycopg
 
+    monkeypatch.setenv("DISCLOSURE_WARC_DIR", str(tmp_path / "pg-warc"))
     schema = f"test_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(_pg_dsn(), autocommit=True) as connection:
         connection.execute(f"CREATE SCHEMA {schema}")
@@ -135,12 +137,16 @@ def make_report() -> Callable[..., Document]:
     return report_document
 
 
+# Modules whose tests leave figures (a SUMMARY list of lines) to print after the run.
+SUMMARIES = ("tests.test_corpus_accuracy", "tests.test_hostile", "tests.test_faults")
+
+
 def pytest_terminal_summary(terminalreporter) -> None:
-    # per-format figures of the labelled corpus, left by tests/test_corpus_accuracy.py when it ran
     import sys
 
-    lines = getattr(sys.modules.get("tests.test_corpus_accuracy"), "SUMMARY", ())
-    if lines:
-        terminalreporter.write_sep("-", lines[0])
-        for line in lines[1:]:
-            terminalreporter.write_line(line)
+    for module in SUMMARIES:
+        lines = getattr(sys.modules.get(module), "SUMMARY", ())
+        if lines:
+            terminalreporter.write_sep("-", lines[0])
+            for line in lines[1:]:
+                terminalreporter.write_line(line)

@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import select
 
 import disclosure.extraction as runner
-from disclosure.extraction import WORKER_DIED, extract_archive
+from disclosure.extraction import extract_archive
+from disclosure.workers import WORKER_DIED
 from disclosure.progress import progress_bar, wanted
 from extract import extract_document
 from storage.changes import compare_versions
@@ -83,11 +84,11 @@ def sqlite_engine(sqlite_url):
     engine.dispose()
 
 
-def crashing(content, *, url, content_type, fetched_at):
+def crashing(content, *, url, content_type, fetched_at, limits):
     """The real parser, except that reading 003's seed kills the process."""
     if url.endswith("003_e0ddddd15fe580f0.txt"):
         os._exit(3)
-    return extract_document(content, url=url, content_type=content_type, fetched_at=fetched_at)
+    return extract_document(content, url=url, content_type=content_type, fetched_at=fetched_at, limits=limits)
 
 
 def test_two_workers_store_exactly_what_one_process_stores(engine):
@@ -121,7 +122,7 @@ def test_a_worker_that_dies_costs_only_its_capture(sqlite_engine):
     assert (summary.captures, summary.failures) == (count, 2)
     with session_scope(engine) as session:
         failed = dict(failures(session, "crash"))
-    assert failed[BASE + "003_e0ddddd15fe580f0.txt"] == WORKER_DIED
+    assert failed[BASE + "003_e0ddddd15fe580f0.txt"].startswith(WORKER_DIED + " (exit status 3)")
     assert set(failed) == {BASE + "003_e0ddddd15fe580f0.txt", BASE + "P0broken.pdf"}
     serial, crash = stored(engine, "serial"), stored(engine, "crash")
     different = {capture for capture in serial if serial[capture] != crash[capture]}
@@ -144,7 +145,7 @@ def test_blobs_are_read_a_batch_ahead_not_all_at_once(sqlite_engine, monkeypatch
         return extract_document(content, **kwargs)
 
     monkeypatch.setattr(runner, "load_blob", counting_load)
-    extract_archive(engine, jobs=1, extractor=watching)
+    extract_archive(engine, jobs=1, extractor=watching, limits=None)
     assert len(loaded) == count
     assert 1 <= max(ahead) <= 2  # the batch for one process
 

@@ -52,7 +52,7 @@ def _set(values: tuple[Value, ...], key: str, number: Decimal | None) -> tuple[V
     return tuple(replace(v, value=number) if f"{v.table}.{v.row}.{v.column}" == key else v for v in values)
 
 
-def version_two(content, *, url, content_type, fetched_at) -> Document:
+def version_two(content, *, url, content_type, fetched_at, limits=None) -> Document:
     """The real parser with known differences, one kind per capture."""
     if url.endswith("P0broken.pdf"):
         return Document(sha256=hashlib.sha256(content).hexdigest(), reason="not a report")
@@ -76,9 +76,9 @@ def version_two(content, *, url, content_type, fetched_at) -> Document:
 
 
 def test_version_two_reports_exactly_what_it_reads_differently(archive):
-    first = extract_archive(archive, parser_version="1")
+    first = extract_archive(archive, limits=None, parser_version="1")
     assert (first.captures, first.reports, first.other_documents, first.failures) == (5, 2, 2, 1)
-    second = extract_archive(archive, parser_version="2", extractor=version_two)
+    second = extract_archive(archive, limits=None, parser_version="2", extractor=version_two)
     assert (second.captures, second.reports, second.other_documents, second.failures) == (5, 2, 2, 1)
 
     with session_scope(archive) as session:
@@ -104,10 +104,10 @@ def test_version_two_reports_exactly_what_it_reads_differently(archive):
 
 
 def test_the_first_version_stays_queryable_after_the_second_runs(archive):
-    extract_archive(archive, parser_version="1")
+    extract_archive(archive, limits=None, parser_version="1")
     with session_scope(archive) as session:
         before = report_values(session, "1")
-    extract_archive(archive, parser_version="2", extractor=version_two)
+    extract_archive(archive, limits=None, parser_version="2", extractor=version_two)
     with session_scope(archive) as session:
         after = report_values(session, "1")
         second = report_values(session, "2")
@@ -124,8 +124,8 @@ def test_the_first_version_stays_queryable_after_the_second_runs(archive):
 
 
 def test_the_same_reading_twice_has_no_changes(archive):
-    extract_archive(archive, parser_version="1")
-    extract_archive(archive, parser_version="1.1")
+    extract_archive(archive, limits=None, parser_version="1")
+    extract_archive(archive, limits=None, parser_version="1.1")
     changes = version_changes(archive, "1.1")
     assert changes is not None and changes.previous == "1" and changes.compared == 5
     assert not changes.any
@@ -133,22 +133,22 @@ def test_the_same_reading_twice_has_no_changes(archive):
 
 
 def test_captures_the_previous_version_never_read_are_counted_apart(archive):
-    extract_archive(archive, parser_version="1")
+    extract_archive(archive, limits=None, parser_version="1")
     store(archive, "later.html", GUIDE.replace(b"body>", b"body> ", 1), "text/html")
-    extract_archive(archive, parser_version="2", extractor=version_two)
+    extract_archive(archive, limits=None, parser_version="2", extractor=version_two)
     changes = version_changes(archive, "2")
     assert (changes.compared, changes.only_current) == (5, 1)
 
 
 def test_without_an_earlier_version_there_is_nothing_to_compare(archive):
-    extract_archive(archive, parser_version="1")
+    extract_archive(archive, limits=None, parser_version="1")
     assert version_changes(archive, "1") is None
     assert describe_changes(None) == "no earlier parser version in the archive to compare with"
 
 
 def test_the_change_summary_names_counts_keys_and_urls(archive):
-    extract_archive(archive, parser_version="1")
-    extract_archive(archive, parser_version="2", extractor=version_two)
+    extract_archive(archive, limits=None, parser_version="1")
+    extract_archive(archive, limits=None, parser_version="2", extractor=version_two)
     text = describe_changes(version_changes(archive, "2"), keys_shown=2)
     lines = text.splitlines()
     assert lines[0] == "changes: parser 2 against parser 1, 5 captures read by both"
@@ -175,7 +175,7 @@ def test_versions_sort_as_people_read_them(versions, newest):
 
 def test_the_previous_version_is_the_newest_other_one(archive):
     for version in ("9", "10", "2"):
-        extract_archive(archive, parser_version=version)
+        extract_archive(archive, limits=None, parser_version=version)
     with session_scope(archive) as session:
         assert parser_versions(session) == ["2", "9", "10"]
         assert previous_version(session, "10") == "9"
@@ -187,7 +187,7 @@ def test_the_previous_version_is_the_newest_other_one(archive):
 
 
 def test_extract_prints_the_changes_against_the_previous_version(archive, archive_url, capsys):
-    extract_archive(archive, parser_version="0", extractor=version_two)
+    extract_archive(archive, limits=None, parser_version="0", extractor=version_two)
     assert main(["extract", "--all", "--jobs", "1", "--no-progress", "--db", archive_url]) == 0
     out, err = capsys.readouterr()
     lines = out.splitlines()
@@ -198,7 +198,7 @@ def test_extract_prints_the_changes_against_the_previous_version(archive, archiv
 
 
 def test_extract_names_an_unknown_version_to_compare_with_in_one_line(archive, archive_url, capsys):
-    extract_archive(archive, parser_version="0")
+    extract_archive(archive, limits=None, parser_version="0")
     assert main(["extract", "--against", "7", "--jobs", "1", "--db", archive_url]) == 2
     out, err = capsys.readouterr()
     assert out == ""
@@ -208,8 +208,8 @@ def test_extract_names_an_unknown_version_to_compare_with_in_one_line(archive, a
 
 
 def test_extract_against_an_older_version_when_several_exist(archive, archive_url, capsys):
-    extract_archive(archive, parser_version="0", extractor=version_two)
-    extract_archive(archive, parser_version="0.5")
+    extract_archive(archive, limits=None, parser_version="0", extractor=version_two)
+    extract_archive(archive, limits=None, parser_version="0.5")
     assert main(["extract", "--against", "0", "--no-progress", "--jobs", "1", "--db", archive_url]) == 0
     out = capsys.readouterr().out
     assert f"parser {PARSER_VERSION} against parser 0," in out and "reports: 1 gained" in out

@@ -10,6 +10,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 MAX_SPAN = 100  # broken HTML sometimes says rowspan="9999"
+# The template's tables have a few hundred slots; a grid past this is no report table,
+# and expanding it further would take the worker's time and memory.
+MAX_SLOTS = 200_000
+
+
+class GridTooLarge(ValueError):
+    pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,5 +43,7 @@ def expand(rows: Iterable[Sequence[SpanCell]]) -> tuple[tuple[str, ...], ...]:
                 for across in range(_span(cell.colspan)):
                     grid[(row_index + down, column + across)] = cell.text if down == across == 0 else ""
             column += _span(cell.colspan)
+            if len(grid) > MAX_SLOTS:
+                raise GridTooLarge(f"a table spans more than {MAX_SLOTS:,} cells: not a report table")
     width = max((column for _, column in grid), default=-1) + 1
     return tuple(tuple(grid.get((row, column), "") for column in range(width)) for row in range(row_count))

@@ -1,0 +1,169 @@
+"""Worker processes that read captures under the extraction limits (pebble process pool).
+
+Each capture is one task with its own wall-time limit; each worker holds at most
+``memory_bytes`` of data memory. A capture over a limit, or one that kills its worker,
+becomes a failure naming the limit, the worker is replaced, and the other captures in
+flight are not affected.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import pickle
+import resource
+import signal
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from dataclasses import dataclass
+from datetime import datetime
+
+import pebble
+
+from extract.limits import Limits
+from extract.records import Document
+from storage.archive import CaptureRef
+
+# extract_document's signature: (content, *, url, content_type, fetched_at, limits) -> Document
+Extractor = Callable[..., Document]
+
+# Captures in flight per worker: enough to keep each busy, few enough to bound memory.
+IN_FLIGHT_PER_WORKER = 2
+WORKER_DIED = "WorkerDied: the process reading this capture ended abruptly"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Outcome:
+    document: Document | None = None
+    error: str | None = None
+
+
+def extract_one(extractor: Extractor, ref: CaptureRef, content: bytes | None, limits: Limits | None) -> Outcome:
+    """One capture through the extractor; every error becomes the capture's failure."""
+    if content is None:
+        return Outcome(error=f"KeyError: the archive has no bytes with sha256 {ref.sha256}")
+    context = {"url": ref.final_url or ref.url, "content_type": ref.content_type, "fetched_at": ref.fetched_at}
+    if limits is not None:
+        context["limits"] = limits
+    try:
+        return Outcome(document=extractor(content, **context))
+    except MemoryError:
+        return Outcome(error=_memory_error(limits))
+    except Exception as error:  # one bad capture must not stop the run
+        return Outcome(error=one_line(error))
+
+
+def one_line(error: BaseException) -> str:
+    text = " ".join(str(error).split())
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+def _memory_error(limits: Limits | None) -> str:
+    if limits is None:
+        return "MemoryError: out of memory"
+    return f"limit exceeded: memory_bytes (the reading needed more than {limits.memory_bytes:,} bytes)"
+
+
+class LimitedWorkers:
+    """A pool of ``workers`` processes reading captures under ``limits``; a context manager."""
+
+    def __init__(self, workers: int, extractor: Extractor, limits: Limits) -> None:
+        try:
+            pickle.dumps(extractor)
+        except (pickle.PicklingError, AttributeError, TypeError) as error:
+            raise ValueError(f"worker processes cannot import the extractor {extractor!r}: {error}") from None
+        self.workers = workers
+        self.limits = limits
+        # spawn, not fork: the parent holds database connections a fork would share
+        self._pool = pebble.ProcessPool(
+            max_workers=workers,
+            initializer=_init_worker,
+            initargs=(extractor, limits),
+            context=multiprocessing.get_context("spawn"),
+        )
+
+    def __enter__(self) -> LimitedWorkers:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._pool.stop()
+        self._pool.join()
+
+    def submit(self, ref: CaptureRef, content: bytes | None) -> Future:
+        return self._pool.schedule(_extract_in_worker, args=(ref, content), timeout=self.limits.wall_seconds)
+
+    def outcome(self, future: Future) -> Outcome:
+        """What a submitted capture came to, its limits named when it hit one."""
+        error = future.exception()
+        if error is None:
+            return future.result()
+        if isinstance(error, TimeoutError):
+            return Outcome(error=f"limit exceeded: wall_seconds (still reading after {self.limits.wall_seconds:g} s)")
+        if isinstance(error, pebble.ProcessExpired):
+            return Outcome(error=self._death(error.exitcode))
+        return Outcome(error=one_line(error))  # e.g. a record that could not be sent back
+
+    def outcomes(self, contents: Iterator[tuple[CaptureRef, bytes | None]]) -> Iterator[tuple[CaptureRef, Outcome]]:
+        """Outcomes in the order of ``contents``, at most a few per worker in flight."""
+        window: deque[tuple[CaptureRef, Future]] = deque()
+        limit = self.workers * IN_FLIGHT_PER_WORKER
+        for ref, content in contents:
+            window.append((ref, self.submit(ref, content)))
+            if len(window) >= limit:
+                ref, future = window.popleft()
+                yield ref, self.outcome(future)
+        while window:
+            ref, future = window.popleft()
+            yield ref, self.outcome(future)
+
+    def _death(self, exitcode: int | None) -> str:
+        how = f"exit status {exitcode}"
+        if exitcode is not None and exitcode < 0:
+            try:
+                how = signal.Signals(-exitcode).name
+            except ValueError:
+                how = f"signal {-exitcode}"
+        return (
+            f"{WORKER_DIED} ({how}): a crash, or the reading went over memory_bytes "
+            f"({self.limits.memory_bytes:,} bytes)"
+        )
+
+
+def extract_limited(
+    content: bytes,
+    *,
+    url: str,
+    content_type: str | None,
+    fetched_at: datetime,
+    limits: Limits,
+    extractor: Extractor | None = None,
+) -> Outcome:
+    """One file read in a worker process under ``limits`` (``disclosure parse``)."""
+    if extractor is None:
+        from extract import extract_document as extractor
+    ref = CaptureRef(capture_id=0, sha256="", url=url, final_url=url, content_type=content_type, fetched_at=fetched_at)
+    with LimitedWorkers(1, extractor, limits) as pool:
+        return pool.outcome(pool.submit(ref, content))
+
+
+# -- inside a worker ---------------------------------------------------------------
+
+_worker: tuple[Extractor, Limits] | None = None
+
+
+def _init_worker(extractor: Extractor, limits: Limits) -> None:
+    global _worker
+    _worker = (extractor, limits)
+    # Data memory (heap and anonymous mappings): what a decompression bomb grows.
+    soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    wanted = limits.memory_bytes if hard == resource.RLIM_INFINITY else min(limits.memory_bytes, hard)
+    resource.setrlimit(resource.RLIMIT_DATA, (wanted, hard))
+
+
+def _extract_in_worker(ref: CaptureRef, content: bytes | None) -> Outcome:
+    assert _worker is not None, "worker started without an extractor"
+    extractor, limits = _worker
+    return extract_one(extractor, ref, content, limits)
