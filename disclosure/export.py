@@ -87,13 +87,38 @@ def select_rows(rows: Iterable, filters: Filters) -> list:
     return [row for row in rows if filters.keep(row)]
 
 
+class WithReport:
+    """A row with further fields of its report (its body's kind and county, whether it changed)."""
+
+    __slots__ = ("_wrapped", "_extra")
+
+    def __init__(self, row: Any, extra: dict[str, Any]):
+        self._wrapped, self._extra = row, extra
+
+    def __getattr__(self, name: str) -> Any:
+        extra = object.__getattribute__(self, "_extra")
+        if name in extra:
+            return extra[name]
+        return getattr(object.__getattribute__(self, "_wrapped"), name)
+
+    def field_names(self) -> list[str]:
+        own = _field_names(self._wrapped)
+        return [*own, *(name for name in self._extra if name not in own)]
+
+
+def _field_names(row: Any) -> list[str]:
+    if isinstance(row, WithReport):
+        return row.field_names()
+    if dataclasses.is_dataclass(row):
+        return [f.name for f in dataclasses.fields(row)]
+    return list(vars(row))
+
+
 def long_columns(rows: Sequence) -> tuple[str, ...]:
     """COLUMNS, then every further field the rows carry, in their order."""
     extra: list[str] = []
     if rows:
-        first = rows[0]
-        names = [f.name for f in dataclasses.fields(first)] if dataclasses.is_dataclass(first) else list(vars(first))
-        extra = [name for name in names if name not in COLUMNS and not name.startswith("_")]
+        extra = [name for name in _field_names(rows[0]) if name not in COLUMNS and not name.startswith("_")]
     return (*COLUMNS, *extra)
 
 
@@ -215,7 +240,36 @@ def current_rows(session, parser_version: str, as_of: datetime | None = None) ->
     try:
         from storage.corrections import apply_corrections
     except ImportError:
+        pass
+    else:
+        if as_of is not None and "as_of" in inspect.signature(apply_corrections).parameters:
+            rows = list(apply_corrections(session, rows, as_of=as_of))
+        else:
+            rows = list(apply_corrections(session, rows))
+    return with_report_fields(session, rows)
+
+
+REPORT_FIELDS = ("body_kind", "county", "region", "editions", "corrections", "changed_after_publication")
+
+
+def with_report_fields(session, rows: list) -> list:
+    """Rows with their report's fields from ``report_requests_v`` (what a study filters on)."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from storage.queries import chunks
+
+    wanted = sorted({row.report_id for row in rows})
+    found: dict[int, dict[str, Any]] = {}
+    try:
+        with session.begin_nested():
+            for chunk in chunks(wanted, 500):
+                query = text(f"SELECT report_id, {', '.join(REPORT_FIELDS)} FROM report_requests_v "
+                             f"WHERE report_id IN ({', '.join(str(int(i)) for i in chunk)})")
+                for report_id, *values in session.execute(query):
+                    found[report_id] = dict(zip(REPORT_FIELDS, values, strict=True))
+    except DBAPIError:  # an archive from before the researcher views
         return rows
-    if as_of is not None and "as_of" in inspect.signature(apply_corrections).parameters:
-        return list(apply_corrections(session, rows, as_of=as_of))
-    return list(apply_corrections(session, rows))
+    empty = dict.fromkeys(REPORT_FIELDS)
+    return [WithReport(row, {k: v for k, v in found.get(row.report_id, empty).items()
+                             if k != "region" or getattr(row, "region", None) is None}) for row in rows]

@@ -35,12 +35,12 @@ ORDER BY body, year""",
     },
     "townships_granting_under_half": {
         "title": "Townships that granted fewer than half of their requests, and whether their reports changed",
-        "description": "granted / requests processed below 0.5 in the year, for a county (part of its name or region; empty: all). changed_after_publication: a new edition of the report's bytes, withdrawn or superseded; corrections: cells corrected in the archive.",
+        "description": "granted below half of the requests processed in the year, for a county (part of its name or region; empty: all). changed_after_publication: a new edition of the report's bytes, withdrawn or superseded; corrections: cells corrected in the archive.",
         "sql": """SELECT body, county, year, requests_processed, granted, granted_share,
        changed_after_publication, editions, corrections, status, report_id, source_url
 FROM report_requests_v
 WHERE body_kind = 'township' AND year = CAST(:year AS INTEGER) AND """ + _COUNTY + """
-  AND granted_share < 0.5
+  AND granted * 2 < requests_processed
 ORDER BY granted_share, body""",
     },
     "failed_checks": {
