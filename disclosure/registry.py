@@ -92,3 +92,11 @@ def select(portals: dict[str, Portal], names: list[str]) -> list[Portal]:
         known = ", ".join(sorted(portals)) or "none"
         raise RegistryError(f"unknown portal {', '.join(unknown)} (known: {known})")
     return [portals[n] for n in names]
+
+
+def portal_regions(path: str | None = None) -> dict[str, str]:
+    """Each registered portal's region by name; empty when the registry cannot be read."""
+    try:
+        return {name: portal.region for name, portal in load_registry(registry_path(path)).items()}
+    except RegistryError:
+        return {}

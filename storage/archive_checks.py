@@ -1,5 +1,6 @@
 """Checks across reports (spec rule 5): a body's requests carried into year Y are the requests
-it carried out of year Y-1, column by column.
+it carried out of year Y-1, column by column. A body is a ``bodies`` row, so a body renamed
+or written two ways between the years is still compared with itself.
 
 Results are stored per parser version in ``archive_checks`` and recomputed as a whole from that
 version's current report values. A body and year without the previous year's report in the
@@ -33,6 +34,7 @@ class _Numbers:
     """One report's current numbers, keyed by (table, row, column)."""
 
     report_id: int
+    body_id: int
     body: str
     year: int
     source_url: str
@@ -64,15 +66,16 @@ def carry_over_checks(
 ) -> list[ArchiveCheck]:
     """One row per column for each report whose body has a report for the previous year.
 
-    A body with two reports for one year (a re-publication, say) is checked against each.
+    A body with two reports for one year (an original and its corrected edition, say) is
+    checked against each.
     """
     reports = _reports(values)
-    by_body_year: dict[tuple[str, int], list[_Numbers]] = defaultdict(list)
+    by_body_year: dict[tuple[int, int], list[_Numbers]] = defaultdict(list)
     for report in reports:
-        by_body_year[(report.body, report.year)].append(report)
+        by_body_year[(report.body_id, report.year)].append(report)
     rows = []
     for report in reports:
-        for previous in by_body_year.get((report.body, report.year - 1), ()):
+        for previous in by_body_year.get((report.body_id, report.year - 1), ()):
             for column in REQUEST_COLUMNS:
                 rows.append(_carry_over(report, previous, column, parser_version, checked_at))
     return rows
@@ -81,11 +84,17 @@ def carry_over_checks(
 def _reports(values: list[ReportValue]) -> list[_Numbers]:
     reports: dict[int, _Numbers] = {}
     for value in values:
-        if value.body is None or value.year is None:
+        if value.body is None or value.body_id is None or value.year is None:
             continue
         report = reports.setdefault(
             value.report_id,
-            _Numbers(report_id=value.report_id, body=value.body, year=value.year, source_url=value.source_url),
+            _Numbers(
+                report_id=value.report_id,
+                body_id=value.body_id,
+                body=value.body,
+                year=value.year,
+                source_url=value.source_url,
+            ),
         )
         report.cells[(value.table, value.row, value.column)] = value.value
     return sorted(reports.values(), key=lambda r: (r.body, r.year, r.report_id))
@@ -104,6 +113,7 @@ def _carry_over(
     return ArchiveCheck(
         parser_version=parser_version,
         rule=CARRY_OVER,
+        body_id=report.body_id,
         body=report.body,
         year=report.year,
         scope=column,

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from .models import Capture, CheckResult, Document, ExtractedValue, Extraction
+from .models import Capture, CheckResult, Document, ExtractedValue, Extraction, Report
+from .models import ReportSource as SourceRow
 
 record = dataclass(frozen=True, slots=True, kw_only=True)
 
@@ -37,11 +39,15 @@ class ReportValue:
     confidence: float | None = None
     unit: str | None = None
     status: str = "current"  # "current" | "withdrawn" | "superseded" (by a 更正/修订 edition)
+    body_id: int | None = None  # bodies.id; None when the report prints no body name
+    fetched_at: datetime | None = None  # when the source capture was fetched
+    document_id: int | None = None  # the source document
 
 
 @record
 class ReportSource:
-    """One document of a report (the page or an attachment) and whether its reading is current."""
+    """One document of a report (a page, an attachment, a republication elsewhere) and whether
+    its reading is current."""
 
     report_id: int
     document_id: int
@@ -92,10 +98,15 @@ class _Latest:
     numbers: int  # values that carry a number
     title: str | None = None
     withdrawn: bool = False  # the document answers 404/410 since it was published
+    capture_id: int | None = None
+    fetched_at: datetime | None = None
+    portal: str | None = None
 
 
 @record
 class _Report:
+    """A page read as an annual report (itself or through an attachment): one place a report is published."""
+
     page: _Latest
     source: _Latest
     attachments: tuple[_Latest, ...] = ()
@@ -108,81 +119,190 @@ class _Report:
     def year(self) -> int | None:
         return self.page.year if self.page.year is not None else self.source.year
 
+    @property
+    def documents(self) -> tuple[tuple[str, _Latest], ...]:
+        return (("page", self.page), *(("attachment", a) for a in self.attachments))
 
-def report_values(session: Session, parser_version: str) -> list[ReportValue]:
-    """The current numbers of every annual report, one row per value of its chosen source.
 
-    A report is a top-level document whose latest capture, or the latest capture of one of
-    its attachments, was read as an annual report. Its numbers come from the page itself if
-    it has any, else from the attachment with the most numbers (ties: the lowest id);
-    ``source_reason`` says which case applied. ``status`` says whether the report is still
-    published: withdrawn reports keep their last numbers, marked "withdrawn".
+@record
+class Published:
+    """One report (``reports.id``) as read at a parser version: the pages that publish it and
+    the one whose reading is current."""
+
+    report_id: int
+    body_id: int | None
+    places: tuple[_Report, ...]
+    current: _Report
+    status: str = "current"
+
+    @property
+    def body(self) -> str | None:
+        return self.current.body
+
+    @property
+    def year(self) -> int | None:
+        return self.current.year
+
+
+def report_values(session: Session, parser_version: str, *, as_of: datetime | None = None) -> list[ReportValue]:
+    """The current numbers of every annual report, one row per value of its current reading.
+
+    A report is published on one or more pages (a page read as an annual report, itself or
+    through an attachment; the same report republished on another portal is a second page).
+    A page's numbers come from the page itself if it has any, else from the attachment with
+    the most numbers (ties: the lowest id); ``source_reason`` says which case applied. Of a
+    report's pages, the one still published with the most numbers is current. ``status``
+    says whether the report is still published: withdrawn reports keep their last numbers.
+
+    ``as_of`` gives the numbers as the archive knew them then: captures fetched up to then,
+    read by the parser version then current (the newest, up to ``parser_version``, with an
+    extraction made by then).
     """
-    reports = _reports(session, parser_version)
-    reasons = _source_reasons(session, reports)
-    statuses = report_statuses(reports)
-    values = _values_by_extraction(session, [r.source.extraction_id for r in reports])
+    if as_of is not None:
+        version = version_as_of(session, parser_version, as_of)
+        if version is None:
+            return []
+        parser_version = version
+    published = published_reports(session, parser_version, as_of=as_of)
+    reasons = _source_reasons(session, [p.current for p in published])
+    values = _values_by_extraction(session, [p.current.source.extraction_id for p in published])
     rows = []
-    for report in reports:
-        reason = reasons[report.page.document_id]
-        status = statuses[report.page.document_id]
-        for value in values.get(report.source.extraction_id, ()):
-            rows.append(_report_value(report, value, parser_version, reason, status))
+    for report in published:
+        reason = reasons[report.current.page.document_id]
+        for value in values.get(report.current.source.extraction_id, ()):
+            rows.append(_report_value(report, value, parser_version, reason))
     return rows
 
 
-_CORRECTION = ("更正", "修订", "修正")
+def version_as_of(session: Session, parser_version: str, as_of: datetime) -> str | None:
+    """The parser version current at ``as_of``: the newest, not past ``parser_version``, with an
+    extraction made by then."""
+    from .changes import version_order
+
+    made = session.scalars(select(Extraction.parser_version).where(Extraction.extracted_at <= as_of).distinct())
+    ceiling = version_order(parser_version)
+    candidates = [v for v in made if version_order(v) <= ceiling]
+    return max(candidates, key=version_order, default=None)
 
 
-def report_statuses(reports: list[_Report]) -> dict[int, str]:
-    """By report id: "withdrawn" when its page answers 404/410; "superseded" when a later
-    report of the same body and year, still published, is a corrected edition (更正/修订 in
-    its title); else "current"."""
-    statuses = {r.page.document_id: "withdrawn" if r.page.withdrawn else "current" for r in reports}
-    groups: dict[tuple[str, int], list[_Report]] = defaultdict(list)
+def published_reports(
+    session: Session, parser_version: str, *, as_of: datetime | None = None
+) -> list[Published]:
+    """Every report with a reading at the version, its pages grouped under ``reports.id``.
+
+    Pages the ``reports`` table does not know yet are registered first (``storage.reports``).
+    """
+    places = report_places(session, parser_version, as_of=as_of)
+    registered = registered_reports(session, places)
+    if any(p.page.document_id not in registered for p in places):
+        from .reports import refresh_reports
+
+        refresh_reports(session, parser_version)
+        registered = registered_reports(session, places)
+    return group_published(places, registered)
+
+
+def registered_reports(session: Session, places: Iterable[_Report]) -> dict[int, tuple[int, int | None]]:
+    """(report id, body id) by page document id, for the pages ``reports`` knows."""
+    wanted = sorted({p.page.document_id for p in places})
+    found: dict[int, tuple[int, int | None]] = {}
+    for chunk in chunks(wanted, _CHUNK):
+        query = (
+            select(SourceRow.document_id, Report.id, Report.body_id)
+            .join(Report, Report.id == SourceRow.report_id)
+            .where(SourceRow.document_id.in_(chunk))
+        )
+        for document_id, report_id, body_id in session.execute(query):
+            found[document_id] = (report_id, body_id)
+    return found
+
+
+def group_published(places: list[_Report], registered: Mapping[int, tuple[int, int | None]]) -> list[Published]:
+    """Pages grouped by their report id (pages not registered are left out), with statuses."""
+    grouped: dict[int, list[_Report]] = defaultdict(list)
+    bodies: dict[int, int | None] = {}
+    for place in places:
+        if place.page.document_id in registered:
+            report_id, body_id = registered[place.page.document_id]
+            grouped[report_id].append(place)
+            bodies[report_id] = body_id
+    published = [
+        Published(report_id=report_id, body_id=bodies[report_id], places=tuple(group), current=current_place(group))
+        for report_id, group in sorted(grouped.items())
+    ]
+    statuses = report_statuses(published)
+    return [_with_status(p, statuses[p.report_id]) for p in published]
+
+
+def current_place(places: Iterable[_Report]) -> _Report:
+    """The page whose reading stands for the report: still published, most numbers, then the oldest."""
+    return min(
+        places,
+        key=lambda p: (p.page.withdrawn, -p.source.numbers, p.source.extraction_id is None, p.page.document_id),
+    )
+
+
+def _with_status(report: Published, status: str) -> Published:
+    return Published(
+        report_id=report.report_id, body_id=report.body_id, places=report.places, current=report.current, status=status
+    )
+
+
+CORRECTION_WORDS = ("更正", "修订", "修正")
+
+
+def report_statuses(reports: list[Published]) -> dict[int, str]:
+    """By report id: "withdrawn" when every page publishing it answers 404/410; "superseded"
+    when a later report of the same body and year, still published, is a corrected edition
+    (更正/修订 in its title); else "current"."""
+    statuses = {
+        r.report_id: "withdrawn" if all(p.page.withdrawn for p in r.places) else "current" for r in reports
+    }
+    groups: dict[tuple[int, int], list[Published]] = defaultdict(list)
     for report in reports:
-        if statuses[report.page.document_id] == "current" and report.body and report.year is not None:
-            groups[(report.body, report.year)].append(report)
+        if statuses[report.report_id] == "current" and report.body_id is not None and report.year is not None:
+            groups[(report.body_id, report.year)].append(report)
     for group in groups.values():
-        corrections = [r for r in group if any(word in (r.page.title or "") for word in _CORRECTION)]
+        corrections = [r for r in group if any(word in (r.current.page.title or "") for word in CORRECTION_WORDS)]
         if not corrections:
             continue
-        newest = max(r.page.document_id for r in corrections)
+        newest = max(corrections, key=lambda r: r.current.page.document_id)
         for report in group:
-            if report.page.document_id < newest:
-                statuses[report.page.document_id] = "superseded"
+            if report.current.page.document_id < newest.current.page.document_id:
+                statuses[report.report_id] = "superseded"
     return statuses
 
 
 def report_sources(session: Session, parser_version: str) -> list[ReportSource]:
-    """Every document of every report (page first, then attachments) with its reading at the
-    version, marking the one whose numbers are current. Shows both readings when a page and
-    its attachment both carry the tables."""
-    reports = _reports(session, parser_version)
-    reasons = _source_reasons(session, reports)
+    """Every document of every report (each page, then its attachments) with its reading at the
+    version, marking the one whose numbers are current. Shows every reading when a page and
+    its attachment, or two portals, carry the tables."""
+    published = published_reports(session, parser_version)
+    reasons = _source_reasons(session, [place for report in published for place in report.places])
     rows = []
-    for report in reports:
-        for role, item in (("page", report.page), *(("attachment", a) for a in report.attachments)):
-            rows.append(
-                ReportSource(
-                    report_id=report.page.document_id,
-                    document_id=item.document_id,
-                    role=role,
-                    url=item.url,
-                    sha256=item.sha256,
-                    extraction_id=item.extraction_id,
-                    numbers=item.numbers,
-                    is_current=item.document_id == report.source.document_id,
-                    source_reason=reasons[report.page.document_id],
+    for report in published:
+        for place in sorted(report.places, key=lambda p: p.page.document_id):
+            for role, item in place.documents:
+                rows.append(
+                    ReportSource(
+                        report_id=report.report_id,
+                        document_id=item.document_id,
+                        role=role,
+                        url=item.url,
+                        sha256=item.sha256,
+                        extraction_id=item.extraction_id,
+                        numbers=item.numbers,
+                        is_current=item.document_id == report.current.source.document_id,
+                        source_reason=reasons[place.page.document_id],
+                    )
                 )
-            )
     return rows
 
 
 def report_checks(session: Session, parser_version: str) -> list[ReportCheck]:
     """The checks of each report's current reading (rules 1-4 and 6), in report order."""
-    reports = _reports(session, parser_version)
-    wanted = sorted({r.source.extraction_id for r in reports if r.source.extraction_id is not None})
+    reports = published_reports(session, parser_version)
+    wanted = sorted({r.current.source.extraction_id for r in reports if r.current.source.extraction_id is not None})
     found: dict[int, list[CheckResult]] = defaultdict(list)
     for chunk in chunks(wanted, _CHUNK):
         query = select(CheckResult).where(CheckResult.extraction_id.in_(chunk)).order_by(CheckResult.id)
@@ -190,13 +310,13 @@ def report_checks(session: Session, parser_version: str) -> list[ReportCheck]:
             found[check.extraction_id].append(check)
     rows = []
     for report in reports:
-        for check in found.get(report.source.extraction_id, ()):
+        for check in found.get(report.current.source.extraction_id, ()):
             rows.append(
                 ReportCheck(
-                    report_id=report.page.document_id,
+                    report_id=report.report_id,
                     body=report.body,
                     year=report.year,
-                    source_url=report.source.url,
+                    source_url=report.current.source.url,
                     parser_version=parser_version,
                     rule=check.rule,
                     scope=check.scope,
@@ -223,7 +343,7 @@ def extraction_summary(session: Session, parser_version: str) -> dict[str, int]:
         "captures": session.scalar(select(func.count()).select_from(Capture)) or 0,
         "ok": statuses.get("ok", 0),
         "failed": statuses.get("failed", 0),
-        "annual_reports": len(_reports(session, parser_version)),
+        "annual_reports": len(report_places(session, parser_version)),
     }
 
 
@@ -238,8 +358,9 @@ def failures(session: Session, parser_version: str) -> list[tuple[str, str]]:
     return [(url, error or "") for url, error in session.execute(query)]
 
 
-def _reports(session: Session, parser_version: str) -> list[_Report]:
-    latest = _latest_extractions(session, parser_version)
+def report_places(session: Session, parser_version: str, *, as_of: datetime | None = None) -> list[_Report]:
+    """Every top-level page read as an annual report (itself or through an attachment) at the version."""
+    latest = _latest_extractions(session, parser_version, as_of=as_of)
     children: dict[int, list[_Latest]] = defaultdict(list)
     for item in latest:
         if item.parent_id is not None:
@@ -312,17 +433,20 @@ def _cell_numbers(values: Iterable[ExtractedValue]) -> dict[tuple[str, str, str]
     return {(v.table_name, v.row_key, v.column_key): v.value for v in values}
 
 
-def _latest_extractions(session: Session, parser_version: str) -> list[_Latest]:
+def _latest_extractions(session: Session, parser_version: str, *, as_of: datetime | None = None) -> list[_Latest]:
     """Every document's latest status-200 capture, with its ok extraction at the version.
 
-    Failed or later error responses (a 500 today) do not hide the last good version.
+    Failed or later error responses (a 500 today) do not hide the last good version. With
+    ``as_of``, only captures fetched and extractions made up to then count.
     """
     newer = aliased(Capture)
+    later = [newer.fetched_at <= as_of] if as_of is not None else []
     is_latest = ~(
         select(newer.id)
         .where(
             newer.document_id == Capture.document_id,
             newer.status == 200,
+            *later,
             or_(
                 newer.fetched_at > Capture.fetched_at,
                 and_(newer.fetched_at == Capture.fetched_at, newer.id > Capture.id),
@@ -335,6 +459,8 @@ def _latest_extractions(session: Session, parser_version: str) -> list[_Latest]:
         .where(ExtractedValue.extraction_id == Extraction.id, ExtractedValue.value.is_not(None))
         .scalar_subquery()
     )
+    extraction_made = [Extraction.extracted_at <= as_of] if as_of is not None else []
+    captured = [Capture.fetched_at <= as_of] if as_of is not None else []
     query = (
         select(
             Document.id,
@@ -349,6 +475,9 @@ def _latest_extractions(session: Session, parser_version: str) -> list[_Latest]:
             numbers,
             Extraction.title,
             Document.withdrawn_at,
+            Capture.id,
+            Capture.fetched_at,
+            Document.portal,
         )
         .join(Capture, Capture.document_id == Document.id)
         .outerjoin(
@@ -357,16 +486,18 @@ def _latest_extractions(session: Session, parser_version: str) -> list[_Latest]:
                 Extraction.capture_id == Capture.id,
                 Extraction.parser_version == parser_version,
                 Extraction.status == "ok",
+                *extraction_made,
             ),
         )
-        .where(Capture.status == 200, is_latest)
+        .where(Capture.status == 200, is_latest, *captured)
         .order_by(Document.id)
     )
-    return [_latest_row(row) for row in session.execute(query)]
+    return [_latest_row(row, as_of) for row in session.execute(query)]
 
 
-def _latest_row(row: Any) -> _Latest:
-    doc_id, parent_id, url, sha256, extraction_id, is_report, body, year, template, numbers, title, withdrawn_at = row
+def _latest_row(row: Any, as_of: datetime | None) -> _Latest:
+    (doc_id, parent_id, url, sha256, extraction_id, is_report, body, year, template, numbers, title, withdrawn_at,
+     capture_id, fetched_at, portal) = row
     return _Latest(
         document_id=doc_id,
         parent_id=parent_id,
@@ -379,7 +510,10 @@ def _latest_row(row: Any) -> _Latest:
         template=template,
         numbers=(numbers or 0) if extraction_id is not None else 0,
         title=title,
-        withdrawn=withdrawn_at is not None,
+        withdrawn=withdrawn_at is not None and (as_of is None or withdrawn_at <= as_of),
+        capture_id=capture_id,
+        fetched_at=fetched_at,
+        portal=portal,
     )
 
 
@@ -405,12 +539,11 @@ def chunks(items: list, size: int) -> Iterator[list]:
         yield items[start : start + size]
 
 
-def _report_value(
-    report: _Report, value: ExtractedValue, parser_version: str, reason: str, status: str = "current"
-) -> ReportValue:
-    page, source = report.page, report.source
+def _report_value(report: Published, value: ExtractedValue, parser_version: str, reason: str) -> ReportValue:
+    page, source = report.current.page, report.current.source
     return ReportValue(
-        report_id=page.document_id,
+        report_id=report.report_id,
+        body_id=report.body_id,
         body=report.body,
         year=report.year,
         template=source.template or page.template,
@@ -426,5 +559,7 @@ def _report_value(
         value_source=value.value_source,
         confidence=value.confidence,
         unit=value.unit,
-        status=status,
+        status=report.status,
+        fetched_at=source.fetched_at,
+        document_id=source.document_id,
     )
