@@ -42,6 +42,7 @@ class CrawlSummary:
     bytes_received: int = 0  # response bodies as they came over the network
     host: str = ""
     outcomes: tuple[dict, ...] = ()  # why each column ended (crawler.columns.ColumnOutcome)
+    finish_reason: str = "finished"  # Scrapy's: "shutdown" when stopped by a signal (Ctrl-C, SIGTERM)
 
 
 def crawler_settings(db_url: str, *, allowed_networks: list[str], log_level: str = "WARNING") -> Settings:
@@ -211,6 +212,7 @@ class _Tally:
                     not_modified=max(self.not_modified[name], stats.get("disclosure/not_modified", 0) if alone else 0),
                     bytes_received=self.bytes_received[name],
                     host=self.host,
+                    finish_reason=str(stats.get("finish_reason", "finished")),
                     outcomes=tuple(o for o in outcomes if o.get("portal") in (name, None) and _owns(portal, o)),
                 )
             )

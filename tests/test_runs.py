@@ -98,29 +98,6 @@ def test_runs_prints_one_line_per_run_and_portal(two_runs):
     assert len(lines) == 2
 
 
-def test_a_killed_crawl_is_found_interrupted(tmp_path):
-    db = f"sqlite:///{tmp_path / 'archive.sqlite'}"
-    site, _ = slow_site(build_site("demo"), 0.3)
-    with PortalServer(site) as server:
-        crawl = subprocess.Popen(
-            [sys.executable, "-m", "disclosure", "crawl", "--url", server.start_url, "--db", db, *LOOPBACK,
-             "--delay", "0", "--no-extract"],
-            cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        try:
-            engine = wait_for_running_run(db)
-            time.sleep(1)
-        finally:
-            crawl.kill()
-            crawl.wait()  # reaped: its pid no longer answers
-    with session_scope(engine) as session:
-        assert session.scalar(select(CrawlRun.status)) == "running"  # nothing noticed yet
-    engine.dispose()
-    (run,) = runs_json(db, tmp_path)
-    assert run["status"] == "interrupted" and run["pid"] == crawl.pid
-    assert "killed or crashed" in run["error"]
-
-
 def wait_for_running_run(db: str, timeout: float = 60):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -152,3 +129,30 @@ def test_columns_on_one_host_share_one_politeness_budget(tmp_path):
     assert in_flight.max_in_flight == settings.CONCURRENT_REQUESTS_PER_DOMAIN
     (run,) = runs_json(db, tmp_path)
     assert {p["portal"]: p["requests"] > 0 for p in run["portals"]} == {"first": True, "second": True}
+
+
+def test_a_crawl_stopped_with_ctrl_c_is_recorded_interrupted(tmp_path):
+    import signal
+
+    db = f"sqlite:///{tmp_path / 'archive.sqlite'}"
+    site, _ = slow_site(build_site("demo"), 0.3)
+    with PortalServer(site) as server:
+        crawl = subprocess.Popen(
+            [sys.executable, "-m", "disclosure", "crawl", "--url", server.start_url, "--db", db, *LOOPBACK,
+             "--delay", "0", "--no-extract"],
+            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        )
+        engine = wait_for_running_run(db)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # until the crawl is fetching
+            with session_scope(engine) as session:
+                if session.scalar(select(func.count()).select_from(Capture)):
+                    break
+            time.sleep(0.2)
+        engine.dispose()
+        crawl.send_signal(signal.SIGINT)
+        out, _ = crawl.communicate(timeout=60)
+    assert "run 1 interrupted" in out
+    (run,) = runs_json(db)
+    assert run["status"] == "interrupted" and "stopped by a signal" in run["error"]
+    assert run["finished_at"] is not None and run["portals"][0]["requests"] > 0

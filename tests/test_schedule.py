@@ -107,10 +107,12 @@ def test_two_runs_at_once_one_waits_and_a_killed_holder_does_not_keep_the_lock(t
     engine = open_archive(db)
     with session_scope(engine) as session:
         runs = session.execute(select(CrawlRun.id, CrawlRun.trigger, CrawlRun.status).order_by(CrawlRun.id)).all()
+        killed = session.scalar(select(CrawlRun.error).where(CrawlRun.id == 1))
         locks = session.scalar(select(func.count()).select_from(RunLock))
     engine.dispose()
     assert [tuple(r) for r in runs] == [(1, "schedule", "interrupted"), (2, "schedule", "finished")]
     assert locks == 0  # released when the run ended
+    assert "killed or crashed" in killed  # found by the run that took over
 
 
 def test_schedule_keeps_its_nightly_job_in_the_archive(tmp_path):
