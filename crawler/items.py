@@ -20,3 +20,7 @@ class CaptureItem:
     parent_url: str | None = None
     link_text: str | None = None
     role: str = field(default="item")  # "list" | "item" | "attachment"
+    # The request as sent, and the URLs it was redirected through: kept in the WARC files.
+    method: str = "GET"
+    request_headers: dict[str, list[str]] = field(default_factory=dict)
+    redirects: tuple[str, ...] = ()

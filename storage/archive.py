@@ -12,6 +12,7 @@ from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session
 
 from .models import Blob, Capture, CheckResult, Document, ExtractedValue, Extraction
+from .warc import Fetch, Location, PayloadMissing, store_for
 
 if TYPE_CHECKING:
     from extract.records import Document as ExtractedDocument
@@ -57,8 +58,11 @@ def store_capture(
     parent_url: str | None = None,
     link_text: str | None = None,
     role: str | None = None,
+    method: str = "GET",
+    request_headers: Mapping[str, str | Sequence[str]] | None = None,
+    redirects: Sequence[str] = (),
 ) -> StoredCapture:
-    """Archive one response.
+    """Archive one response: its bytes to the WARC files, what came with them to the database.
 
     A capture row is one version of a document over a stretch of time. Seeing the version
     that was current at ``fetched_at`` again extends that row (last_seen_at, times_seen);
@@ -72,7 +76,18 @@ def store_capture(
     """
     if fetched_at.tzinfo is None:
         raise ValueError(f"fetched_at must be timezone-aware, got {fetched_at!r}")
-    sha256 = _store_blob(session, body)
+    fetch = Fetch(
+        url=url,
+        final_url=final_url,
+        status=status,
+        headers=_headers_json(headers),
+        body=body,
+        fetched_at=fetched_at,
+        method=method,
+        request_headers=_headers_json(request_headers or {}),
+        redirects=tuple(redirects),
+    )
+    sha256 = _store_blob(session, fetch)
     document = ensure_document(
         session, url, fetched_at, portal=portal, parent_url=parent_url, link_text=link_text, role=role
     )
@@ -179,10 +194,30 @@ def captures_to_extract(
 
 
 def load_blob(session: Session, sha256: str) -> bytes:
-    content = session.scalar(select(Blob.content).where(Blob.sha256 == sha256))
-    if content is None:
+    """The bytes of a payload: one seek into the WARC file the index names."""
+    blob = session.get(Blob, sha256)
+    if blob is None:
         raise KeyError(f"no blob with sha256 {sha256}")
+    content = store_for(session.get_bind()).read_payload(blob_location(blob))
+    if len(content) != blob.size or hashlib.sha256(content).hexdigest() != sha256:
+        raise PayloadMissing(f"the WARC record of blob {sha256} ({blob.warc_file}) does not hold its bytes")
     return content
+
+
+def load_blobs(session: Session, sha256s: Sequence[str]) -> dict[str, bytes | None]:
+    """Several payloads read in WARC file and offset order; None for one that cannot be read."""
+    rows = session.scalars(select(Blob).where(Blob.sha256.in_(set(sha256s)))).all()
+    by_location = {blob_location(blob): blob for blob in rows}
+    loaded: dict[str, bytes | None] = dict.fromkeys(sha256s)
+    for location, content in store_for(session.get_bind()).read_payloads(by_location):
+        blob = by_location[location]
+        if content is not None and hashlib.sha256(content).hexdigest() == blob.sha256:
+            loaded[blob.sha256] = content
+    return loaded
+
+
+def blob_location(blob: Blob) -> Location:
+    return Location(file=blob.warc_file, offset=blob.warc_offset, length=blob.warc_length)
 
 
 def record_extraction(session: Session, capture_id: int, document: ExtractedDocument) -> int:
@@ -267,11 +302,31 @@ def _replace_extraction(session: Session, extraction: Extraction) -> int:
     return extraction.id
 
 
-def _store_blob(session: Session, body: bytes) -> str:
-    sha256 = hashlib.sha256(body).hexdigest()
-    if session.get(Blob, sha256) is None:
-        session.add(Blob(sha256=sha256, size=len(body), content=body))
+def _store_blob(session: Session, fetch: Fetch) -> str:
+    """Write the response to the WARC files: in full when its payload is new, else a revisit."""
+    sha256 = hashlib.sha256(fetch.body).hexdigest()
+    store = store_for(session.get_bind())
+    known = session.get(Blob, sha256)
+    if known is None:
+        location = store.write_fetch(fetch, sha256)
+        session.add(
+            Blob(
+                sha256=sha256,
+                size=len(fetch.body),
+                warc_file=location.file,
+                warc_offset=location.offset,
+                warc_length=location.length,
+            )
+        )
         session.flush()
+    else:
+        try:
+            store.write_revisit(fetch, sha256, blob_location(known))
+        except PayloadMissing:
+            # the record it would refer to is gone (a crash cut its file): hold the payload again
+            location = store.write_fetch(fetch, sha256)
+            known.warc_file, known.warc_offset, known.warc_length = location.file, location.offset, location.length
+            session.flush()
     return sha256
 
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from .archive import load_blobs
 from .models import Blob, Capture, Document, Extraction
 
 record = dataclass(frozen=True, slots=True, kw_only=True)
@@ -53,25 +54,29 @@ def pages_fetched_since(
     """Captures of ``portal`` fetched since ``since`` that are small enough to be a stand-in page,
     plus the latest capture of each of ``urls`` (the column's lists) seen since then."""
     small = (
-        select(Capture.url, Capture.status, Capture.content_type, Blob.content)
+        select(Capture.url, Capture.status, Capture.content_type, Capture.blob_sha256)
         .join(Document, Document.id == Capture.document_id)
         .join(Blob, Blob.sha256 == Capture.blob_sha256)
         .where(Document.portal == portal, Capture.fetched_at >= since, Blob.size <= max_bytes)
         .order_by(Capture.id)
     )
-    pages = {row.url: SmallPage(url=row.url, status=row.status, content_type=row.content_type, content=row.content)
-             for row in session.execute(small)}
-    wanted = [url for url in urls if url not in pages]
+    rows = {row.url: row for row in session.execute(small)}
+    wanted = [url for url in urls if url not in rows]
     if wanted:
         latest = (
-            select(Capture.url, Capture.status, Capture.content_type, Blob.content)
+            select(Capture.url, Capture.status, Capture.content_type, Capture.blob_sha256)
             .join(Blob, Blob.sha256 == Capture.blob_sha256)
             .where(Capture.url.in_(wanted), Capture.last_seen_at >= since, Blob.size <= max_bytes)
             .order_by(Capture.last_seen_at)
         )
         for row in session.execute(latest):
-            pages[row.url] = SmallPage(url=row.url, status=row.status, content_type=row.content_type, content=row.content)
-    return list(pages.values())
+            rows[row.url] = row
+    contents = load_blobs(session, [row.blob_sha256 for row in rows.values()])
+    return [
+        SmallPage(url=row.url, status=row.status, content_type=row.content_type,
+                  content=contents.get(row.blob_sha256) or b"")
+        for row in rows.values()
+    ]
 
 
 def report_years(session: Session, parser_version: str) -> dict[str, set[int]]:

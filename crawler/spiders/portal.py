@@ -198,6 +198,12 @@ class PortalColumnSpider(scrapy.Spider):
             parent_url=response.meta.get("parent_url"),
             link_text=response.meta.get("link_text"),
             role=role,
+            method=response.request.method if response.request is not None else "GET",
+            request_headers={
+                key.decode("latin-1"): [v.decode("latin-1") for v in values]
+                for key, values in (response.request.headers.items() if response.request is not None else ())
+            },
+            redirects=tuple(response.meta.get("redirect_urls") or ()),
         )
 
     def fetch_failed(self, failure):
