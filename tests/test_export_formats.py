@@ -9,6 +9,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -156,3 +157,82 @@ def test_region_filter_on_rows_without_region_is_a_clear_error():
 
     with pytest.raises(ExportError, match="region"):
         select_rows([Bare(1, "x", 2022, "v2021", "current")], Filters(region="某县"))
+
+
+# -- the export command on an archive (SQLite and PostgreSQL) ---------------------------------
+
+PAGE = "http://county.test/xxgk/gknb/202302/t20230210_1.html"
+OTHER = "http://county.test/xxgk/gknb/202302/t20230211_2.html"
+GRANTED = ("requests", "granted", "total")
+PROCESSED = ("requests", "total", "total")
+
+
+def _publish(session, add_capture, make_report, url, cells, fetched_at, body):
+    from extract import PARSER_VERSION
+    from storage.archive import record_extraction
+
+    from sqlalchemy import update
+
+    from storage.models import Extraction
+
+    stored = add_capture(url, f"{url} {sorted(cells.items())}".encode(), fetched_at=fetched_at)
+    extraction_id = record_extraction(
+        session, stored.capture_id,
+        make_report(stored.sha256, values=cells, body=body, year=2022, parser_version=PARSER_VERSION),
+    )
+    # read as soon as fetched, as a crawl does: the archive knew these numbers from then on
+    session.execute(update(Extraction).where(Extraction.id == extraction_id).values(extracted_at=fetched_at))
+
+
+@pytest.fixture
+def edited_archive(archive_url, session, add_capture, make_report):
+    """A township's 2022 report edited in place after publication (granted 3 -> 4), and a
+    department's report that never changed."""
+    from extract import PARSER_VERSION
+    from storage.reports import refresh_reports
+
+    first = datetime(2023, 2, 10, 8, 0, tzinfo=UTC)
+    edited = datetime(2023, 5, 2, 8, 0, tzinfo=UTC)
+    _publish(session, add_capture, make_report, PAGE, {GRANTED: "3", PROCESSED: "10"}, first, "留车镇人民政府")
+    _publish(session, add_capture, make_report, OTHER, {GRANTED: "5", PROCESSED: "6"}, first, "某县财政局")
+    refresh_reports(session, PARSER_VERSION, now=first)
+    _publish(session, add_capture, make_report, PAGE, {GRANTED: "4", PROCESSED: "10"}, edited, "留车镇人民政府")
+    refresh_reports(session, PARSER_VERSION, now=edited)
+    session.commit()
+    return archive_url
+
+
+def _export(url, tmp_path, *args) -> Path:
+    from disclosure.cli import main
+
+    out = tmp_path / f"out{len(list(tmp_path.iterdir()))}"
+    assert main(["export", "--db", url, "--out", str(out), *args]) == 0
+    return out
+
+
+def test_wide_parquet_from_the_archive_says_which_report_changed(edited_archive, tmp_path):
+    table = pq.read_table(_export(edited_archive, tmp_path, "--format", "parquet", "--shape", "wide"))
+    reports = {row["body"]: row for row in table.to_pylist()}
+    town, department = reports["留车镇人民政府"], reports["某县财政局"]
+    assert town["requests.granted.total"] == Decimal("4") and town["requests.total.total"] == Decimal("10")
+    assert (town["editions"], town["changed_after_publication"]) == (2, 1)
+    assert (department["editions"], department["changed_after_publication"]) == (1, 0)
+    assert town["body_kind"] == "township" and town["body_id"] != department["body_id"]
+    assert table.schema.field("requests.granted.total").type == pa.decimal128(1, 0)
+    assert table.schema.field("fetched_at").type == pa.timestamp("us", tz="UTC")
+    assert town["fetched_at"] == datetime(2023, 5, 2, 8, 0, tzinfo=UTC)
+
+
+def test_filters_and_as_of_on_the_archive(edited_archive, tmp_path):
+    def granted(*args):
+        path = _export(edited_archive, tmp_path, "--format", "jsonl", *args)
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        return {(r["body"], r["value"]) for r in rows if (r["table"], r["row"], r["column"]) == GRANTED}
+
+    assert granted() == {("留车镇人民政府", "4"), ("某县财政局", "5")}
+    assert granted("--body", "留车") == {("留车镇人民政府", "4")}
+    assert granted("--as-of", "2023-03-01") == {("留车镇人民政府", "3"), ("某县财政局", "5")}
+    assert granted("--as-of", "2023-01-01") == set()
+    assert granted("--year", "2021") == set()
+    assert granted("--status", "withdrawn") == set()
+    assert granted("--template", "v2021", "--year", "2022", "--status", "current") == granted()
