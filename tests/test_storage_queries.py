@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from sqlalchemy import select
+
 from storage.archive import record_extraction, record_failure
+from storage.models import Report, ReportSource
 from storage.queries import extraction_summary, failures, report_values
 
 T0 = datetime(2024, 3, 1, 8, 0, tzinfo=UTC)
@@ -33,10 +36,20 @@ def store_read(
 
 
 def by_report(rows) -> dict[int, dict[tuple[str, str, str], Decimal | None]]:
+    """Cells by the page that publishes the report (rows name reports by reports.id)."""
     found: dict[int, dict] = {}
     for row in rows:
         found.setdefault(row.report_id, {})[(row.table, row.row, row.column)] = row.value
     return found
+
+
+def by_page(session, rows) -> dict[int, dict[tuple[str, str, str], Decimal | None]]:
+    pages = dict(session.execute(
+        select(Report.id, ReportSource.document_id)
+        .join(ReportSource, ReportSource.report_id == Report.id)
+        .where(ReportSource.role == "page")
+    ).all())
+    return {pages[report_id]: cells for report_id, cells in by_report(rows).items()}
 
 
 def test_a_page_with_tables_is_its_own_source(session, add_capture, make_report):
@@ -45,7 +58,7 @@ def test_a_page_with_tables_is_its_own_source(session, add_capture, make_report)
     session.commit()
 
     rows = report_values(session, "1")
-    assert by_report(rows) == {page.document_id: {NEW: Decimal("5"), FEES: Decimal("12.3456")}}
+    assert by_page(session, rows) == {page.document_id: {NEW: Decimal("5"), FEES: Decimal("12.3456")}}
     assert {
         (r.source_url, r.sha256, r.body, r.year, r.template, r.parser_version) for r in rows
     } == {(PAGE, page.sha256, "留车镇人民政府", 2023, "v2021", "1")}
@@ -73,7 +86,7 @@ def test_a_page_without_tables_takes_the_numbers_of_its_attachment(
     session.commit()
 
     rows = report_values(session, "1")
-    assert by_report(rows) == {page.document_id: {NEW: Decimal("-3"), CARRIED: None}}
+    assert by_page(session, rows) == {page.document_id: {NEW: Decimal("-3"), CARRIED: None}}
     [row, _] = rows
     assert (row.source_url, row.sha256) == (PDF_A, pdf.sha256)
     # The page had no identity of its own: it falls back to the attachment's.
@@ -115,7 +128,7 @@ def test_of_two_attachments_the_one_with_more_numbers_is_the_source(
 
     rows = report_values(session, "1")
     assert {r.source_url for r in rows} == {PDF_B}
-    assert by_report(rows) == {page.document_id: {NEW: Decimal("2"), CARRIED: Decimal("3")}}
+    assert by_page(session, rows) == {page.document_id: {NEW: Decimal("2"), CARRIED: Decimal("3")}}
 
 
 def test_attachments_with_as_many_numbers_go_to_the_lowest_document_id(
@@ -134,7 +147,7 @@ def test_an_attachment_read_as_a_report_makes_its_page_a_report(session, add_cap
     store_read(session, add_capture, make_report, PDF_A, {NEW: "4"}, parent_url=PAGE)
     session.commit()
 
-    assert by_report(report_values(session, "1")) == {page.document_id: {NEW: Decimal("4")}}
+    assert by_page(session, report_values(session, "1")) == {page.document_id: {NEW: Decimal("4")}}
 
 
 def test_documents_that_are_not_reports_are_left_out(session, add_capture, make_report):
