@@ -155,6 +155,8 @@ def test_datasette_shows_descriptions_and_facets(served):
     assert tables["coverage_v"]["description"].startswith("Bodies × years")
     _, page = fetch(f"{base}/disclosure/report_numbers_v")
     assert "三（一）予以公开" in page
+    _, plugins = fetch(f"{base}/-/plugins.json")
+    assert "datasette-vega" in {plugin["name"] for plugin in json.loads(plugins)}
 
 
 def test_chart_pages_are_served_with_their_data(served):

@@ -88,11 +88,10 @@ ORDER BY year""",
     },
     "bodies_with_reports": {
         "title": "Bodies with reports",
-        "sql": """SELECT b.id AS body_id, b.name AS body, b.kind, county.name AS county, b.region, COUNT(r.id) AS reports
-FROM bodies b JOIN reports r ON r.body_id = b.id
-LEFT JOIN bodies county ON county.id = b.parent_body_id
-GROUP BY b.id, b.name, b.kind, county.name, b.region
-ORDER BY county.name, b.name""",
+        "sql": """SELECT body_id, body, body_kind, county, region, COUNT(*) AS reports
+FROM report_requests_v
+GROUP BY body_id, body, body_kind, county, region
+ORDER BY county, body""",
     },
     "coverage_matrix": {
         "title": "Coverage: bodies × years (drawn at /coverage)",

@@ -24,7 +24,7 @@ depends_on: str | Sequence[str] | None = None
 
 _REPORT_NUMBERS = """
     SELECT r.id AS report_id, r.body_id, b.name AS body, b.kind AS body_kind,
-           county.name AS county, b.region, r.year, r.template, r.status, r.parser_version,
+           COALESCE(county.name, CASE WHEN b.kind = 'county_government' THEN b.name END) AS county, b.region, r.year, r.template, r.status, r.parser_version,
            c.url AS source_url, c.blob_sha256 AS sha256, c.fetched_at,
            v.table_name, v.row_key, v.column_key,
            v.table_name || '.' || v.row_key || '.' || v.column_key AS key,
@@ -46,7 +46,7 @@ def _cell(alias: str, row: str) -> str:
 
 _REPORT_REQUESTS = f"""
     SELECT r.id AS report_id, r.body_id, b.name AS body, b.kind AS body_kind,
-           county.name AS county, b.region, r.year, r.template, r.status,
+           COALESCE(county.name, CASE WHEN b.kind = 'county_government' THEN b.name END) AS county, b.region, r.year, r.template, r.status,
            CAST(new.value AS NUMERIC) AS requests_new,
            CAST(processed.value AS NUMERIC) AS requests_processed,
            CAST(granted.value AS NUMERIC) AS granted,
@@ -84,7 +84,7 @@ _REPORT_REQUESTS = f"""
 
 # A year is "late" when the report prints a publication date after 31 March of the next year.
 _COVERAGE = """
-    SELECT b.id AS body_id, b.name AS body, b.kind AS body_kind, county.name AS county, b.region,
+    SELECT b.id AS body_id, b.name AS body, b.kind AS body_kind, COALESCE(county.name, CASE WHEN b.kind = 'county_government' THEN b.name END) AS county, b.region,
            y.year, r.id AS report_id, e.published,
            CASE
                WHEN r.id IS NULL THEN 'missing'
