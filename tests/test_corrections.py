@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import delete, select
 
 from disclosure.cli import main
 from disclosure.extraction import extract_archive
@@ -17,6 +18,7 @@ from extract.checks import check_values
 from storage.archive import store_capture
 from storage.corrections import CorrectionError, apply_corrections, correction_states, record_correction
 from storage.db import session_scope
+from storage.models import Report, ReportSource
 from storage.queries import report_values
 
 from .report_fixtures import report_blocks, to_html
@@ -54,10 +56,10 @@ def reads_better(content, **context):
 TITLE = "留车镇人民政府2023年政府信息公开工作年度报告"
 
 
-def stored_report(engine) -> None:
-    body = to_html(report_blocks("v2021")).replace("<title>年度报告</title>", f"<title>{TITLE}</title>").encode()
+def stored_report(engine, *, url: str = URL, title: str = TITLE) -> None:
+    body = to_html(report_blocks("v2021")).replace("<title>年度报告</title>", f"<title>{title}</title>").encode()
     with session_scope(engine) as session:
-        store_capture(session, url=URL, final_url=URL, status=200, headers={"Content-Type": "text/html"},
+        store_capture(session, url=url, final_url=url, status=200, headers={"Content-Type": "text/html"},
                       body=body, fetched_at=datetime(2024, 3, 1, tzinfo=UTC), content_type="text/html")
 
 
@@ -146,25 +148,43 @@ def test_none_corrects_a_cell_to_not_given(misread):
     assert (row.value, row.value_source, row.published_value) == (None, "correction", D("12.3456"))
 
 
-@pytest.mark.parametrize(
-    ("key", "value", "message"),
-    [
-        ("requests.granted.totl", "9", "not a cell of template v2021"),
-        ("proactive.procurement.projects", "9", "not a cell of template v2021"),  # a v2019 row
-        ("granted.total", "9", "not a key"),
-        ("requests.granted.total", "１２", "not a number"),  # full-width digits: Decimal() would take them
-        ("requests.granted.total", "9e3", "not a number"),
-        ("requests.granted.total", "19", "already reads"),
-    ],
-)
-def test_what_cannot_be_corrected_says_why(misread, key, value, message):
+def test_a_correction_follows_its_page_when_its_report_is_merged_into_another(misread):
     rid = report_id(misread, "1")
-    with pytest.raises(CorrectionError, match=message):
-        correct(misread, rid, key, value)
+    correct(misread, rid, "requests.granted.total", "9")
+    with session_scope(misread) as session:
+        merged = Report(status="current", first_seen_at=NOW, updated_at=NOW)
+        session.add(merged)
+        session.flush()
+        for source in session.scalars(select(ReportSource).where(ReportSource.report_id == rid)):
+            source.report_id = merged.id
+        session.execute(delete(Report).where(Report.id == rid))
+        merged_id = merged.id
+    with session_scope(misread) as session:
+        [state] = correction_states(session, "1")
+    assert (state.correction.report_id, state.state) == (merged_id, "open")
+
+
+REFUSED = [
+    ("requests.granted.totl", "9", "not a cell of template v2021"),
+    ("proactive.procurement.projects", "9", "not a cell of template v2021"),  # a v2019 row
+    ("granted.total", "9", "not a key"),
+    ("requests.granted.total", "１２", "not a number"),  # full-width digits: Decimal() would take them
+    ("requests.granted.total", "9e3", "not a number"),
+    ("requests.granted.total", "19", "already reads"),
+]
+
+
+def test_what_cannot_be_corrected_says_why(misread):
+    rid = report_id(misread, "1")
+    for key, value, message in REFUSED:
+        with pytest.raises(CorrectionError, match=message):
+            correct(misread, rid, key, value)
     with pytest.raises(CorrectionError, match="no report"):
         correct(misread, rid + 1000, "requests.granted.total", "9")
     with pytest.raises(CorrectionError, match="reason"):
         correct(misread, rid, "requests.granted.total", "9", reason=" ")
+    with session_scope(misread) as session:
+        assert correction_states(session, "1") == []
 
 
 def test_the_commands_correct_list_and_export(engine, archive_url, capsys, tmp_path):

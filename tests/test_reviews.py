@@ -14,7 +14,9 @@ from extract import PARSER_VERSION, extract_document
 from storage.corrections import CorrectionError, record_review, review_states, reviews_for
 from storage.db import session_scope
 
-from .test_corrections import shifted, stored_report
+from storage.archive_checks import refresh_archive_checks
+
+from .test_corrections import URL, shifted, stored_report
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
@@ -29,6 +31,12 @@ def misread_more(content, **context):
     """As before, and partly_granted.natural_person 2 read as 3: the outcomes line's cells change."""
     document = extract_document(content, **context)
     return shifted(document, {"requests.granted.natural_person": 1, "requests.partly_granted.natural_person": 1})
+
+
+def earlier_carried_out_misread(content, *, url, **context):
+    """The 2022 report's carried_out.total 2 read as 4: one carry-over line's cells change, it still fails."""
+    document = extract_document(content, url=url, **context)
+    return shifted(document, {"requests.carried_out.total": 2} if "2022" in url else {})
 
 
 def failed(session, version):
@@ -117,3 +125,25 @@ def test_checks_hides_reviewed_failures_unless_asked(engine, archive_url, capsys
     passed_id = passed.split("[check ")[1].split("]")[0]
     assert main(["review", passed_id, "dismiss", "--note", "x", *db]) == 2
     assert "not failed" in capsys.readouterr().err
+
+
+def test_a_carry_over_review_holds_while_both_reports_read_the_same(engine):
+    stored_report(engine)
+    stored_report(engine, url=URL.replace("report", "report-2022"), title="留车镇人民政府2022年政府信息公开工作年度报告")
+    extract_archive(engine, limits=None, parser_version="1")
+    with session_scope(engine) as session:
+        refresh_archive_checks(session, "1")
+    carry = [("requests.carry_over", "natural_person"), ("requests.carry_over", "total")]
+    with session_scope(engine) as session:
+        assert set(carry) <= set(failed(session, "1"))  # carried_in 2023 is 3, carried_out 2022 is 2
+        assert all(failed(session, "1")[k].check_id.startswith("a") for k in carry)
+    for key in carry:
+        review(engine, "1", key, "confirm", note="the two reports disagree as published")
+
+    extract_archive(engine, limits=None, parser_version="2", extractor=earlier_carried_out_misread)
+    with session_scope(engine) as session:
+        refresh_archive_checks(session, "2")
+        second = failed(session, "2")
+        states = review_states(session, list(second.values()))
+    assert states[second[carry[0]].check_id].state == "confirmed"
+    assert states[second[carry[1]].check_id].state == "stale"  # 2022 carried_out.total reads 4 now
