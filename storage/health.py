@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -49,18 +49,27 @@ class SmallPage:
 
 
 def pages_fetched_since(
-    session: Session, portal: str, since: datetime, *, max_bytes: int, urls: Iterable[str] = ()
-) -> list[SmallPage]:
-    """Captures of ``portal`` fetched since ``since`` that are small enough to be a stand-in page,
-    plus the latest capture of each of ``urls`` (the column's lists) seen since then."""
+    session: Session,
+    portal: str,
+    since: datetime,
+    *,
+    max_bytes: int,
+    urls: Iterable[str] = (),
+    limit: int = 5000,
+    chunk: int = 100,
+) -> Iterator[SmallPage]:
+    """Captures of ``portal`` fetched since ``since`` (the newest ``limit``) that are small
+    enough to be a stand-in page, plus the latest capture of each of ``urls`` (the column's
+    lists) seen since then. Bytes are read ``chunk`` at a time: a first crawl fetches thousands."""
     small = (
         select(Capture.url, Capture.status, Capture.content_type, Capture.blob_sha256)
         .join(Document, Document.id == Capture.document_id)
         .join(Blob, Blob.sha256 == Capture.blob_sha256)
         .where(Document.portal == portal, Capture.fetched_at >= since, Blob.size <= max_bytes)
-        .order_by(Capture.id)
+        .order_by(Capture.id.desc())
+        .limit(limit)
     )
-    rows = {row.url: row for row in session.execute(small)}
+    rows = {row.url: row for row in reversed(session.execute(small).all())}
     wanted = [url for url in urls if url not in rows]
     if wanted:
         latest = (
@@ -71,12 +80,13 @@ def pages_fetched_since(
         )
         for row in session.execute(latest):
             rows[row.url] = row
-    contents = load_blobs(session, [row.blob_sha256 for row in rows.values()])
-    return [
-        SmallPage(url=row.url, status=row.status, content_type=row.content_type,
-                  content=contents.get(row.blob_sha256) or b"")
-        for row in rows.values()
-    ]
+    ordered = list(rows.values())
+    for start in range(0, len(ordered), chunk):
+        part = ordered[start:start + chunk]
+        contents = load_blobs(session, [row.blob_sha256 for row in part])
+        for row in part:
+            yield SmallPage(url=row.url, status=row.status, content_type=row.content_type,
+                            content=contents.get(row.blob_sha256) or b"")
 
 
 def report_years(session: Session, parser_version: str) -> dict[str, set[int]]:
