@@ -3,7 +3,7 @@ and every canonical key, with its meaning in English and the template's Chinese 
 
 The archive's tables and views are read from a freshly migrated SQLite archive, so what is
 described is what the migrations make. The meanings live here, in one place; a test fails
-when a table, view, column or key has none. ``python -m disclosure.dictionary`` prints the
+when a table, view, column or key has none (or a table or view no title). ``python -m disclosure.dictionary`` prints the
 Markdown that ``docs/data-dictionary.md`` holds.
 """
 
@@ -29,6 +29,33 @@ VIEW_DOCS = {
     "report_numbers_v": "The current numbers of every report, one row per number: the reading the export takes, with body, region, status and provenance.",
     "report_requests_v": "One row per report: its request figures (new, processed, granted), the share granted, and whether it changed after publication.",
     "coverage_v": "Bodies × years: for every body with a report and every year the archive knows, whether its report is archived, late, missing or withdrawn.",
+}
+
+TITLES = {
+    "archive_checks": "Checks across reports (rule 5)",
+    "blobs": "Archived bytes",
+    "bodies": "Publishing bodies",
+    "body_aliases": "Names of bodies",
+    "captures": "Captures (versions of documents)",
+    "check_results": "Consistency checks of readings",
+    "check_reviews": "Reviews of failed checks",
+    "corrections": "Corrections of cells",
+    "crawl_run_portals": "Crawl runs per portal",
+    "crawl_runs": "Crawl runs",
+    "documents": "Documents (URLs)",
+    "extracted_values": "Numbers read",
+    "extractions": "Readings of captures",
+    "fetch_failures": "Requests without an answer",
+    "report_sources": "Documents of reports",
+    "reports": "Annual reports",
+    "run_locks": "Run locks",
+    "archive_checks_v": "Checks across reports, by parser version",
+    "check_results_v": "Consistency checks with their documents",
+    "coverage_v": "Coverage: bodies × years",
+    "latest_captures_v": "Latest capture of each document",
+    "report_numbers_v": "Current numbers of every report",
+    "report_requests_v": "Requests per report",
+    "report_values_v": "Every number of every reading",
 }
 
 # Meanings by "table.column" first, then by column name alone (names shared by many tables).
@@ -288,6 +315,7 @@ class ColumnDoc:
 class RelationDoc:
     name: str
     kind: str  # "table" | "view"
+    title: str | None
     meaning: str | None
     columns: tuple[ColumnDoc, ...]
 
@@ -343,16 +371,16 @@ def relations() -> list[RelationDoc]:
     for name in tables:
         model = Base.metadata.tables.get(name)
         columns = model.columns if model is not None else ()
-        found.append(RelationDoc(name, "table", _table_meaning(name), tuple(
+        found.append(RelationDoc(name, "table", TITLES.get(name), _table_meaning(name), tuple(
             ColumnDoc(c.name, _type_name(c), column_meaning(name, c.name)) for c in columns)))
     for name in views:
-        found.append(RelationDoc(name, "view", VIEW_DOCS.get(name), tuple(
+        found.append(RelationDoc(name, "view", TITLES.get(name), VIEW_DOCS.get(name), tuple(
             ColumnDoc(c, "", column_meaning(name, c)) for c in view_columns[name])))
     return found
 
 
 def undocumented(found: list[RelationDoc]) -> list[str]:
-    missing = [f"{r.kind} {r.name}" for r in found if not r.meaning]
+    missing = [f"{r.kind} {r.name}" for r in found if not (r.meaning and r.title)]
     missing += [f"{r.name}.{c.name}" for r in found for c in r.columns if not c.meaning]
     return missing
 
@@ -369,7 +397,7 @@ def markdown(found: list[RelationDoc] | None = None) -> str:
         "",
     ]
     for relation in found:
-        lines += [f"### `{relation.name}` ({relation.kind})", "", relation.meaning or "", ""]
+        lines += [f"### `{relation.name}` ({relation.kind}): {relation.title or ''}", "", relation.meaning or "", ""]
         lines += ["| column | type | meaning |", "|---|---|---|"]
         lines += [f"| `{c.name}` | {c.type} | {_cell(c.meaning or '')} |" for c in relation.columns]
         lines.append("")

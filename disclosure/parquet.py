@@ -2,7 +2,7 @@
 
 Decimals become decimal128 (decimal256 past 38 digits) with the largest scale any value
 of the column has, so every number stays exact; integers stay integers, times become UTC
-timestamps, and a column with no value at all is a string column of nulls.
+timestamps; a column with no value at all is typed by its name (a number's column stays decimal).
 """
 
 from __future__ import annotations
@@ -24,7 +24,16 @@ _KNOWN = {
     "year": pa.int32(),
     "confidence": pa.float64(),
     "fetched_at": pa.timestamp("us", tz="UTC"),
+    "other_report_id": pa.int64(),
+    "previous_report_id": pa.int64(),
+    "cells": pa.list_(pa.string()),
 }
+_DECIMALS = frozenset({"value", "difference", "published_value"})
+
+
+def _is_number_column(name: str) -> bool:
+    """A number's column: value-like names and canonical keys (table.row.column) of the wide shape."""
+    return name in _DECIMALS or name.count(".") == 2
 
 
 def decimal_type(values: Sequence[Decimal]) -> pa.DataType:
@@ -44,7 +53,7 @@ def column_type(name: str, values: Sequence[Any]) -> pa.DataType:
     if name in _KNOWN:
         return _KNOWN[name]
     if not given:
-        return pa.string()
+        return pa.decimal128(1, 0) if _is_number_column(name) else pa.string()
     if all(isinstance(v, Decimal) for v in given):
         return decimal_type(given)
     if all(isinstance(v, bool) for v in given):

@@ -50,7 +50,8 @@ def test_datasette_metadata_describes_every_table_and_view(found):
     meta = metadata("archive", found)
     tables = meta["databases"]["archive"]["tables"]
     assert set(tables) == {r.name for r in found}
-    assert all(entry["description"] for entry in tables.values())
+    assert all(entry["description"] and entry["title"] for entry in tables.values())
+    assert tables["coverage_v"]["title"] == "Coverage: bodies × years"
     assert tables["report_requests_v"]["columns"]["granted_share"].startswith("granted / requests_processed")
     assert "三（一）予以公开" in tables["report_numbers_v"]["description_html"]
     for name, facets in FACETS.items():

@@ -121,7 +121,8 @@ def test_wide_parquet_types_each_key_by_its_own_values():
     assert table.num_rows == 2
     assert table.schema.field("requests.new.total").type == pa.decimal128(3, 0)
     assert table.schema.field("proactive.fees.amount_10k_yuan").type == pa.decimal128(6, 4)
-    assert table.schema.field("appeals.reconsideration.total").type == pa.string()  # no value at all
+    assert table.schema.field("appeals.reconsideration.total").type == pa.decimal128(1, 0)  # no value at all
+    assert table.schema.field("value_sources").type == pa.string()
     assert table.column("requests.new.total").to_pylist() == [None, Decimal("100")]
 
 
@@ -221,6 +222,15 @@ def test_wide_parquet_from_the_archive_says_which_report_changed(edited_archive,
     assert table.schema.field("requests.granted.total").type == pa.decimal128(1, 0)
     assert table.schema.field("fetched_at").type == pa.timestamp("us", tz="UTC")
     assert town["fetched_at"] == datetime(2023, 5, 2, 8, 0, tzinfo=UTC)
+
+
+def test_parquet_checks_out_is_typed_too(edited_archive, tmp_path):
+    checks = tmp_path / "checks.parquet"
+    _export(edited_archive, tmp_path, "--format", "parquet", "--checks-out", str(checks))
+    schema = pq.read_schema(checks)
+    assert schema.field("report_id").type == pa.int64() and schema.field("year").type == pa.int32()
+    assert schema.field("cells").type == pa.list_(pa.string())
+    assert schema.field("difference").type == pa.decimal128(1, 0)
 
 
 def test_filters_and_as_of_on_the_archive(edited_archive, tmp_path):

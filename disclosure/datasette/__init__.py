@@ -110,6 +110,7 @@ def metadata(database: str, found: list[RelationDoc] | None = None) -> dict:
     tables = {}
     for relation in found:
         entry: dict = {
+            "title": relation.title or relation.name,
             "description": relation.meaning or "",
             "columns": {c.name: c.meaning or "" for c in relation.columns},
         }
