@@ -16,7 +16,10 @@ SEED_IDENTITIES = {
     "003_e0ddddd15fe580f0.txt": ("留车镇人民政府", 2021, "v2021"),
     "004_b65cffdf1b4315e2.txt": ("上馆镇人民政府", 2022, "v2019"),
 }
-COMMANDS = ("crawl", "extract", "export", "checks", "parse", "demo", "db", "history", "runs", "schedule", "status", "browse")
+COMMANDS = (
+    "crawl", "extract", "export", "checks", "parse", "demo", "db", "history", "runs", "schedule", "status",
+    "browse", "verify", "correct", "corrections", "review", "show",
+)
 
 
 @pytest.mark.parametrize("command", COMMANDS)
