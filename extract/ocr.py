@@ -19,6 +19,7 @@ import io
 import math
 from dataclasses import dataclass, replace
 
+import cv2
 import numpy as np
 
 from .errors import ExtractionError
@@ -26,12 +27,13 @@ from .errors import ExtractionError
 # A number read below this confidence is "not read" (value None), never guessed. Measured on the
 # generated scans of tests/test_ocr.py: right readings sit at >= 0.97, wrong ones below 0.9.
 CONFIDENCE_FLOOR = 0.9
-MAX_PAGES = 12  # pages OCR'd per document; later pages are left out with a warning
+MAX_PAGES = 8  # pages rendered per document (~7 s of CPU each when OCR'd); later ones are left out, with a warning
 RENDER_DPI = 170  # a scanned PDF page is rendered at this resolution
 MAX_SIDE = 2000  # px: larger images (phone photos) are scaled down to this on their long side
 # One thread per engine: parallel extraction runs a process per core, and onnxruntime's spinning
 # thread pool slows down many times over when the cores are busy with anything else.
 THREADS = 1
+DETECT_SIDE = 1024  # px: the long side of the copy text lines are detected on
 _MAX_PIXELS = 60_000_000  # an image decoded larger than this is refused (a 600 dpi A3 scan has 70M)
 
 _MIN_RATIO = 320 / 48  # the recogniser reads worse from narrower inputs than it was trained on
@@ -71,9 +73,14 @@ def _engine():
 
 def detect(gray: np.ndarray) -> tuple[TextBox, ...]:
     """Where the lines of text are on a page image (2-D uint8), top to bottom, not read yet."""
-    found, _ = _engine().text_det(_rgb(gray))
+    # detection runs on a smaller copy: its memory grows with the pixels (~1 GB at 170 dpi A4)
+    # and lines of 7.5 pt text are still 11 px high at this size
+    scale = min(1.0, DETECT_SIDE / max(gray.shape))
+    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else gray
+    found, _ = _engine().text_det(_rgb(small))
     if found is None or len(found) == 0:
         return ()
+    found = [points / scale for points in found]
     boxes = [TextBox(x0=float(points[:, 0].min()), top=float(points[:, 1].min()), x1=float(points[:, 0].max()),
                      bottom=float(points[:, 1].max()), points=tuple(map(tuple, points.tolist())))
              for points in found]

@@ -63,10 +63,12 @@ def mark_ocr(values: tuple[Value, ...], floor: float) -> tuple[tuple[Value, ...]
     marked, warnings = [], []
     for value in values:
         raw = value.raw
-        if not isinstance(raw, OcrCell):
-            marked.append(replace(value, raw=str(raw), source="ocr"))
-            continue
         key = f"{value.table}.{value.row}.{value.column}"
+        if not isinstance(raw, OcrCell):
+            if value.value is not None:  # a number that reached the table without its confidence
+                warnings.append(f"{key}: not read: OCR read {str(raw)!r} without a confidence for it")
+            marked.append(replace(value, value=None, raw=str(raw), unit=None, source="ocr"))
+            continue
         confidence = round(raw.confidence, 4)
         if str(raw) == UNREAD and raw.seen != UNREAD:
             warnings.append(f"{key}: not read: OCR saw {raw.seen!r} where a number stands")

@@ -188,13 +188,15 @@ def test_weak_or_unreadable_cells_are_not_read():
         Value(table="requests", row="new", column="commercial", value=None,
               raw=OcrCell(UNREAD, seen="8?", confidence=0.7)),
         Value(table="requests", row="new", column="other_org", value=None, raw=""),
+        Value(table="requests", row="new", column="legal_service", value=Decimal(7), raw="7"),  # no confidence
     )
     marked, warnings = mark_ocr(values, CONFIDENCE_FLOOR)
-    assert [value.value for value in marked] == [Decimal(12), None, None, None]
-    assert [value.raw for value in marked] == ["12", "8", "8?", ""]
+    assert [value.value for value in marked] == [Decimal(12), None, None, None, None]
+    assert [value.raw for value in marked] == ["12", "8", "8?", "", "7"]
     assert all(value.source == "ocr" and type(value.raw) is str for value in marked)
-    assert [value.confidence for value in marked] == [0.99, CONFIDENCE_FLOOR - 0.01, 0.7, None]
-    assert [warning.split(":")[0] for warning in warnings] == ["requests.new.research", "requests.new.commercial"]
+    assert [value.confidence for value in marked] == [0.99, CONFIDENCE_FLOOR - 0.01, 0.7, None, None]
+    assert [warning.split(":")[0] for warning in warnings] == [
+        "requests.new.research", "requests.new.commercial", "requests.new.legal_service"]
 
 
 def test_pages_are_bounded():

@@ -127,6 +127,17 @@ def _as_cell(number: str, confidence: float, *, seen: str) -> OcrCell:
     return OcrCell(UNREAD, seen=seen or number, confidence=confidence)
 
 
+def _line_cells(line, *, joined: bool) -> list[str]:
+    """A line of text outside the grids. A label with numbers after it (a table row whose ruling
+    lines the scan lost) keeps its cells, each number read as one; other text is one cell."""
+    boxes = [word["box"] for word in sorted(line.words, key=lambda word: word["x0"])]
+    is_number = [not _CHINESE.search(box.text) and is_value(box.text) for box in boxes]
+    if sum(is_number) >= 2 or not joined:
+        return [_as_cell(box.number, box.number_confidence, seen=box.text) if number else box.text
+                for box, number in zip(boxes, is_number)]
+    return [" ".join(line.cells())]
+
+
 @dataclass(slots=True)
 class _Slot:
     """A grid cell being read: its row, its place in it, its OCR lines and its crop when it may be a number."""
@@ -194,7 +205,6 @@ def rows_from_page(gray: np.ndarray, boxes: Sequence, read_lines: LineReader, re
             number = "".join(line.number for line in lines)
             slot.row[slot.index] = _as_cell(number, min(line.number_confidence for line in lines), seen=text)
     for line in text_lines([_word(read[id(box)]) for box in free if read[id(box)].text]):
-        cells = line.cells()
-        placed.append((line.top, len(tables), [[" ".join(cells)] if tables else list(cells)]))
+        placed.append((line.top, len(tables), [_line_cells(line, joined=bool(tables))]))
     placed.sort(key=lambda item: (item[0], item[1]))
     return [tuple(row) for _, _, rows in placed for row in rows]
