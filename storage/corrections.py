@@ -388,10 +388,17 @@ def review_states(
     return found
 
 
-def reviews_for(session: Session, check_ids: Iterable[str], parser_version: str) -> dict[str, ReviewState]:
-    """Reviews of the given checks (ids as ``disclosure checks`` prints them) at the version."""
+def reviews_for(
+    session: Session, check_ids: Iterable[str], parser_version: str | None = None
+) -> dict[str, ReviewState]:
+    """Reviews of the given checks (ids as ``disclosure checks`` prints them) of the current
+    reports at ``parser_version`` (default: the current parser's)."""
+    from extract import PARSER_VERSION
+
     from .archive_checks import archive_check_results
     from .queries import report_checks
+
+    parser_version = parser_version or PARSER_VERSION
 
     wanted = set(check_ids)
     checks = [
