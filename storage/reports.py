@@ -66,8 +66,13 @@ def refresh_reports(
     for source in sources.values():
         if source.document_id not in listed:
             source.is_current = False
+    changed = [
+        p.current.source.extraction_id for p in published
+        if p.current.source.extraction_id != reports[p.report_id].extraction_id
+    ]
+    digests = numbers_digests(session, changed) if changed else {}
     for item in published:
-        _update(session, reports[item.report_id], item, parser_version, moves_reading, now)
+        _update(reports[item.report_id], item, parser_version, moves_reading, digests, now)
         _record_sources(session, item, sources, now)
     session.flush()
     _drop_emptied(session, {s.report_id for s in sources.values()} - set(reports))
@@ -152,10 +157,11 @@ def _assign(
         first = cluster[0]
         report.body_id = body_of.get(first.page.document_id)
         report.year = first.year
-        session.flush()
-        taken.add(report.id)
+        if report.id is not None:
+            taken.add(report.id)
         for place in cluster:
             assignment[place.page.document_id] = report
+    session.flush()  # ids for the new reports
     return assignment, added
 
 
@@ -224,7 +230,12 @@ def _is_newest(session: Session, parser_version: str) -> bool:
 
 
 def _update(
-    session: Session, report: Report, item: Published, parser_version: str, moves_reading: bool, now: datetime
+    report: Report,
+    item: Published,
+    parser_version: str,
+    moves_reading: bool,
+    digests: Mapping[int, str],
+    now: datetime,
 ) -> None:
     current = item.current
     changes: dict[str, object] = {"status": item.status}
@@ -237,7 +248,6 @@ def _update(
             title=current.page.title or current.source.title,
         )
         if current.source.extraction_id != report.extraction_id:
-            digests = numbers_digests(session, [current.source.extraction_id])
             changes["numbers_sha256"] = digests.get(current.source.extraction_id or -1)
     for field, value in changes.items():
         if getattr(report, field) != value:
