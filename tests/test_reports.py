@@ -151,3 +151,32 @@ def test_numbers_as_the_archive_knew_them(session, add_capture, make_report):
     assert {r.parser_version for r in report_values(session, "2", as_of=T0 + timedelta(days=11))} == {"1"}
     # parser_version is the newest considered
     assert numbers(session, "1", as_of=T0 + timedelta(days=21)) == {(report_id, url): Decimal("5")}
+
+
+def test_the_extraction_service_keeps_reports_and_bodies_with_the_registry_region(archive_url, monkeypatch):
+    from sqlalchemy.orm import Session
+
+    from disclosure.runs import run_extraction
+    from extract import PARSER_VERSION
+    from storage.archive import store_capture
+    from storage.db import open_archive
+
+    from .conftest import report_document
+
+    monkeypatch.delenv("DISCLOSURE_PORTALS", raising=False)  # the bundled registry
+    engine = open_archive(archive_url)
+    with Session(engine) as session:
+        url = "http://127.0.0.1:8765/xxgk/gknb/a.html"
+        stored = store_capture(session, url=url, final_url=url, status=200, headers={}, body=b"<html>report</html>",
+                               fetched_at=T0, portal="simulated-county")
+        record_extraction(session, stored.capture_id,
+                          report_document(stored.sha256, values={NEW: "3"}, parser_version=PARSER_VERSION))
+        session.commit()
+    run_extraction(engine)  # nothing left to read; reports and rule 5 are settled all the same
+    with Session(engine) as session:
+        report = session.scalars(select(Report)).one()
+        body = session.get(Body, report.body_id)
+        assert (report.parser_version, report.status, report.year) == (PARSER_VERSION, "current", 2023)
+        assert body.region.startswith("模拟县")
+        assert body.organization_code == "000014349"
+    engine.dispose()
