@@ -72,7 +72,7 @@ def correction_line(state: CorrectionState) -> str:
     c = state.correction
     now = f", parser {state.parser_version} reads {_number(state.reading)}" if state.state == "conflict" else ""
     return (
-        f"#{c.id} report {c.report_id} {state.key}: read {_number(c.read_value)} (parser {c.read_parser_version}), "
+        f"#{c.id} report {c.report_id if c.report_id is not None else '?'} {state.key}: read {_number(c.read_value)} (parser {c.read_parser_version}), "
         f"corrected to {_number(c.value)} [{state.state}{now}] by {c.corrected_by} "
         f"{c.corrected_at:%Y-%m-%d %H:%M} UTC: {c.reason}"
     )
