@@ -167,6 +167,8 @@ def test_chart_pages_are_served_with_their_data(served):
         ).fetchone()
         years = [y for (y,) in connection.execute(
             "SELECT year FROM report_requests_v WHERE body_id = ? ORDER BY year", (body_id,))]
+    _, index = fetch(f"{base}/")
+    assert 'href="/chart"' in index and 'href="/coverage"' in index
     status, page = fetch(f"{base}/chart?body_id={body_id}")
     assert status == 200 and "/disclosure/body_over_years" in page and "<svg" not in page.split("<script")[0]
     _, data = fetch(f"{base}/disclosure/body_over_years.json?_shape=array&body_id={body_id}")

@@ -124,8 +124,10 @@ def metadata(database: str, found: list[RelationDoc] | None = None) -> dict:
         entry["description_html"] = f"<p>{escape(entry['description'])}</p>{_keys_html()}"
     return {
         "title": "Government information-disclosure annual reports",
-        "description": "The disclosure archive: every report's numbers under canonical keys, with provenance. "
-        "See docs/data-dictionary.md for every key. Pictures: /chart (a body over the years), /coverage.",
+        "description_html": "The disclosure archive: every report's numbers under canonical keys, with provenance "
+        "(every key's meaning, label and unit under <code>report_numbers_v</code>). Pictures: "
+        '<a href="/chart">a body\'s requests over the years</a>, <a href="/coverage">coverage: bodies × years</a>.',
+        "description": "The disclosure archive: every report's numbers under canonical keys, with provenance.",
         "databases": {database: {"tables": tables, "queries": QUERIES}},
     }
 
