@@ -109,15 +109,11 @@ def reference(crawled, tmp_path_factory) -> dict[str, tuple]:
     return found
 
 
-def urls(server: PortalServer, reference: dict[str, tuple]) -> set[str]:
-    return {server.url + path for path in reference}
-
-
 def assert_intact(
     db: str, workdir, reference: dict[str, tuple], fault: str, *, extracted: bool = True, verify: bool = True
 ):
     """Nothing lost, nothing twice, the same readings as the uninterrupted run, verify passes."""
-    base = next(iter(_hosts(db)))
+    (base,) = _hosts(db)  # the one portal served
     counts = tally(db, {base + path for path in reference}, PARSER_VERSION if extracted else None)
     SUMMARY[:] = SUMMARY or [SUMMARY_TITLE]
     SUMMARY.append(counts.line(fault))
