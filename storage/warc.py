@@ -45,6 +45,7 @@ SOFTWARE = "disclosure (warcio)"
 # describe the stored payload, so they are kept under another name.
 _RENAMED = {"content-encoding", "transfer-encoding", "content-length"}
 _CHUNK = 1 << 20
+GZIP_LEVEL = 6
 
 record = dataclass(frozen=True, slots=True, kw_only=True)
 
@@ -198,12 +199,11 @@ class WarcStore:
         self._file = open(self.folder / self._name, "xb")  # noqa: SIM115 - kept open across records
         writer = WARCWriter(self._file, gzip=True, warc_version="1.1")
         info = writer.create_warcinfo_record(self._name, {"software": SOFTWARE, "format": "WARC File Format 1.1"})
-        writer.write_record(info)
-        self._file.flush()
+        self._append(writer, info)
 
     def _append(self, writer: WARCWriter, warc_record) -> Location:
         offset = self._file.tell()
-        writer.write_record(warc_record)
+        WARCWriter(_GzipMember(self._file), gzip=False, warc_version="1.1").write_record(warc_record)
         self._file.flush()  # before the index row is committed: a killed process keeps it
         return Location(file=self._name, offset=offset, length=self._file.tell() - offset)
 
@@ -253,6 +253,22 @@ class WarcStore:
             return open(self.folder / location.file, "rb")
         except FileNotFoundError as error:
             raise PayloadMissing(f"WARC file {location.file} is not in {self.folder}") from error
+
+
+class _GzipMember:
+    """One record as one gzip member, at level 6: warcio's own wrapper uses 9, several times
+    slower on the PDFs and Word files that make most of an archive's bytes, for ~1% smaller."""
+
+    def __init__(self, out) -> None:
+        self.out = out
+        self.compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+
+    def write(self, data: bytes) -> None:
+        self.out.write(self.compressor.compress(data))
+
+    def flush(self) -> None:
+        self.out.write(self.compressor.flush())
+        self.out.flush()
 
 
 def _record_at(stream, location: Location):
