@@ -122,3 +122,21 @@ def test_the_command_prints_text_and_json(archive_url, capsys):
     assert "--body needs --year" in capsys.readouterr().err
     assert main(["show", "4242", "--db", archive_url]) == 2
     assert "no report 4242" in capsys.readouterr().err
+
+
+def test_a_reviewed_check_shows_its_review(archive_url):
+    from storage.corrections import record_review
+    from storage.queries import report_checks
+
+    ids = two_years(archive_url)
+    engine = open_archive(archive_url)
+    with Session(engine) as session:
+        [check] = [c for c in report_checks(session, "1") if c.report_id == ids[2023]]
+        record_review(session, check, decision="confirm", note="the report's own sum is off", by="李明", now=T0)
+        session.commit()
+        view = report_view(session, ids[2023], "1")
+    engine.dispose()
+    [shown] = view.checks
+    assert shown["review"] == {"decision": "confirmed", "note": "the report's own sum is off", "by": "李明",
+                               "applies": True}
+    assert "reviewed: confirmed: the report's own sum is off" in render(view)
