@@ -168,7 +168,7 @@ GRANTED = ("requests", "granted", "total")
 PROCESSED = ("requests", "total", "total")
 
 
-def _publish(session, add_capture, make_report, url, cells, fetched_at, body):
+def _publish(session, add_capture, make_report, url, cells, fetched_at, body, year=2022):
     from extract import PARSER_VERSION
     from storage.archive import record_extraction
 
@@ -179,7 +179,7 @@ def _publish(session, add_capture, make_report, url, cells, fetched_at, body):
     stored = add_capture(url, f"{url} {sorted(cells.items())}".encode(), fetched_at=fetched_at)
     extraction_id = record_extraction(
         session, stored.capture_id,
-        make_report(stored.sha256, values=cells, body=body, year=2022, parser_version=PARSER_VERSION),
+        make_report(stored.sha256, values=cells, body=body, year=year, parser_version=PARSER_VERSION),
     )
     # read as soon as fetched, as a crawl does: the archive knew these numbers from then on
     session.execute(update(Extraction).where(Extraction.id == extraction_id).values(extracted_at=fetched_at))
@@ -246,3 +246,28 @@ def test_filters_and_as_of_on_the_archive(edited_archive, tmp_path):
     assert granted("--year", "2021") == set()
     assert granted("--status", "withdrawn") == set()
     assert granted("--template", "v2021", "--year", "2022", "--status", "current") == granted()
+
+
+def test_coverage_view_tells_archived_late_missing_and_withdrawn(edited_archive, session, add_capture, make_report):
+    from sqlalchemy import select, text, update
+
+    from extract import PARSER_VERSION
+    from storage.models import Capture, Document, Extraction
+    from storage.reports import refresh_reports
+
+    earlier = datetime(2022, 2, 1, 8, 0, tzinfo=UTC)
+    _publish(session, add_capture, make_report, "http://county.test/xxgk/gknb/202202/t20220201_3.html",
+             {GRANTED: "1", PROCESSED: "2"}, earlier, "留车镇人民政府", year=2021)
+    session.execute(update(Extraction).values(published="2022-03-20"))  # on time for 2021
+    edited_page = select(Capture.id).where(Capture.url == PAGE)
+    session.execute(update(Extraction).where(Extraction.capture_id.in_(edited_page)).values(published="2023-04-15"))
+    session.execute(update(Document).where(Document.url == OTHER).values(withdrawn_at=datetime(2023, 6, 1, tzinfo=UTC)))
+    refresh_reports(session, PARSER_VERSION)
+    session.commit()
+    rows = session.execute(text("SELECT body, year, coverage FROM coverage_v")).all()
+    assert {(body, year): state for body, year, state in rows} == {
+        ("留车镇人民政府", 2021): "archived",
+        ("留车镇人民政府", 2022): "late",  # published after 31 March 2023
+        ("某县财政局", 2021): "missing",
+        ("某县财政局", 2022): "withdrawn",
+    }
