@@ -95,7 +95,7 @@ def run_crawl(
         except BaseException as error:
             status = run_store.INTERRUPTED if isinstance(error, KeyboardInterrupt) else run_store.FAILED
             with session_scope(engine) as session:
-                run_store.finish_run(session, run_id, status=status, now=clock(), error=f"{type(error).__name__}: {error}")
+                run_store.finish_run(session, run_id, status=status, now=clock(), error=_why(error))
             raise
         stopped = [c.portal for c in crawls if c.finish_reason == "shutdown"]
         status = run_store.INTERRUPTED if stopped else run_store.FINISHED
@@ -118,6 +118,12 @@ def run_crawl(
         )
     finally:
         engine.dispose()
+
+
+def _why(error: BaseException) -> str:
+    """One line for the run's record: a database error carries its SQL and parameters on later lines."""
+    lines = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
 
 
 def find_interrupted(engine: Engine, now: datetime) -> list[int]:

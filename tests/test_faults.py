@@ -323,3 +323,26 @@ def test_a_database_that_fails_mid_run_ends_the_command_with_one_line_and_status
         "disclosure: error: the archive database failed during the run: terminating connection due to "
         "administrator command (what was stored stays; run the command again)"
     ]
+
+
+def test_a_run_whose_database_fails_is_recorded_failed_in_one_line(tmp_path, monkeypatch):
+    from sqlalchemy import exc
+
+    import disclosure.runs
+    from disclosure.registry import Portal
+    from storage import runs as run_store
+
+    def server_gone(*args, **kwargs):
+        raise exc.OperationalError("SELECT count(*)\nFROM documents", {"portal": "x"},
+                                   Exception("terminating connection due to administrator command"))
+
+    monkeypatch.setattr(disclosure.runs, "crawl_portals", server_gone)
+    db = f"sqlite:///{tmp_path / 'archive.sqlite'}"
+    with pytest.raises(exc.OperationalError):
+        disclosure.runs.run_crawl([Portal(name="x", start_urls=("http://127.0.0.1:9/",))], db, extract=False)
+    engine = open_archive(db)
+    with Session(engine) as session:
+        (run,) = run_store.list_runs(session)
+    engine.dispose()
+    assert run.status == "failed"
+    assert run.error == "OperationalError: (builtins.Exception) terminating connection due to administrator command"
