@@ -349,8 +349,9 @@ def render(view: ReportView) -> str:
             lines.append(f"  part of: {body['parent']['name']} (body {body['parent']['id']})")
     for table in view.tables:
         lines.extend(["", *_grid(table)])
-    lines.extend(["", "checks:"])
-    lines.extend(_check_lines(view.checks) or ["  none"])
+    passed = sum(1 for c in view.checks if c["status"] == "pass")
+    lines.extend(["", f"checks: {len(view.checks)}, {passed} pass" + (", the others:" if passed < len(view.checks) else "")])
+    lines.extend(_check_lines([c for c in view.checks if c["status"] != "pass"]))
     lines.extend(["", "sources:"])
     for source in view.sources:
         mark = "*" if source["current"] else " "
