@@ -20,7 +20,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
-from urllib.parse import parse_qs, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qs, urldefrag, urlencode, urljoin, urlsplit, urlunsplit
 
 from extract.classify import looks_like_annual_report
 from extract.errors import ExtractionError
@@ -30,7 +30,7 @@ from . import ListedItem, ListPage, ListRequest, Platform
 
 _CHINA = timezone(timedelta(hours=8))
 _CONFIG = re.compile(r"window\._CONFIG\s*=\s*\{")
-_SID = re.compile(r"""\bSID\s*:\s*['"]?([0-9A-Za-z_-]{1,40})""")
+_SID = re.compile(r"""\bSID['"]?\s*:\s*['"]?([0-9A-Za-z_-]{1,40})""")  # SID: '…' or "SID": "…"
 _TREE = re.compile(r"""\bTREE['"]?\s*:\s*""")
 _ANNUAL_COLUMN = re.compile(r"年报|年度报告")
 _OTHER_ANNUALS = re.compile(r"统计|财政|决算|预算|报表|工作报告")
@@ -184,14 +184,15 @@ def _article_items(api: str, article: dict) -> list[ListedItem]:
     link = article.get("url") or article.get("post_url")
     if not isinstance(link, str) or not link.strip():
         return []
-    page = urljoin(api, link.strip())
+    # gkmlpt links name the column in the fragment (post_….html#1835): one page, one document
+    page = urldefrag(urljoin(api, link.strip())).url
     day = _article_date(article)
     items = [ListedItem(url=page, title=_clean(article.get("title")), date=day)]
     files = article.get("attachments") or article.get("attachment") or []
     for file in files if isinstance(files, list) else []:
         href = file.get("url") if isinstance(file, dict) else None
         if isinstance(href, str) and href.strip():
-            items.append(ListedItem(url=urljoin(page, href.strip()), title=_clean(file.get("name")),
+            items.append(ListedItem(url=urldefrag(urljoin(page, href.strip())).url, title=_clean(file.get("name")),
                                     date=day, parent_url=page))
     return items
 

@@ -41,6 +41,7 @@ _COLUMN_PATH = re.compile(r"/col/col([0-9]+)/")
 _DETAIL = re.compile(r"/art_[0-9]+_[0-9]+\.s?html?$")
 _MARKERS = re.compile(r"<datastore\b|dataproxy\.jsp|/module/web/jpage/", re.IGNORECASE)
 _COLUMNID = re.compile(r"columnid=", re.IGNORECASE)
+_JPAGE_CONFIG = re.compile(r"\.jpage\s*\(|\btotalRecord\b|\bajaxParam\b", re.IGNORECASE)
 _QUERY_END = re.compile(r"[\s\"'<>]")
 _DATE = re.compile(r"(?<![0-9])([0-9]{4})\s*[-/.年]\s*([0-9]{1,2})\s*[-/.月]\s*([0-9]{1,2})(?![0-9])")
 _CONTENT = re.compile(r"<meta\s+name=['\"]?ContentStart['\"]?[^>]*>((?:(?!ContentStart).)*?)"
@@ -77,9 +78,11 @@ class Hanweb(Platform):
         total = _announced_total(text)
         if _is_proxy_answer(url, text):
             return ListPage(items=_items_of(_column_page_of(url, text), stores), announced_total=total)
+        unit = _column_unit(url, text, stores)
+        total = _announced_total(unit)
         items = _items_of(url, stores)
         embedded = max(len(items), _record_count(url, stores))
-        return ListPage(items=items, more=proxy_requests(url, text, embedded, total), announced_total=total)
+        return ListPage(items=items, more=proxy_requests(url, unit, embedded, total), announced_total=total)
 
     def attachments(self, url: str, text: str) -> tuple[ListedItem, ...]:
         try:
@@ -90,11 +93,10 @@ class Hanweb(Platform):
         for element in _content_regions(text, tree):
             for link in _file_links(url, element):
                 found.setdefault(link.url, link)
-        # templates also list downfile.jsp files in a 附件 block below the body; the same
-        # links in navigation (a guide's PDF in the sidebar) are not the article's
+        # templates also list files in a 附件 block below the body (downfile.jsp links, or
+        # /attach/… ones); file links elsewhere (a guide's PDF in the sidebar) are not the article's
         for link in _file_links(url, tree, in_attachment_block=True):
-            if "/module/download/" in urlsplit(link.url).path:
-                found.setdefault(link.url, link)
+            found.setdefault(link.url, link)
         return tuple(found.values())
 
 
@@ -105,6 +107,22 @@ PLATFORM = Hanweb()
 
 def _is_proxy_answer(url: str, text: str) -> bool:
     return urlsplit(url).path.endswith("dataproxy.jsp") or not _HTML.search(text)
+
+
+def _column_unit(url: str, text: str, stores: list[str]) -> str:
+    """What configures the column's own list: on a page with several jpage units (a side list
+    of another column before it), the column's datastores and the one script whose
+    ``columnid`` is the page's column, with the page's inputs; else the whole page."""
+    column = _COLUMN_PATH.search(urlsplit(url).path)
+    configs = [script for script in _SCRIPT.findall(text)
+               if "<datastore" not in script.lower() and _JPAGE_CONFIG.search(script)]
+    if not column or len(configs) < 2:
+        return text
+    own = [script for script in configs if _script_value(script, "columnid") == column.group(1)]
+    if len(own) != 1:
+        return text
+    inputs = re.findall(r"<input\b[^>]*>", text, re.IGNORECASE)
+    return "\n".join([*_column_stores(url, stores), f"<script>{own[0]}</script>", *inputs])
 
 
 def _column_page_of(proxy_url: str, text: str) -> str:
