@@ -11,17 +11,16 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from warcio.archiveiterator import ArchiveIterator
 
+from disclosure.cli import main
 from storage.archive import load_blob, load_blobs, store_capture
 from storage.db import open_archive, session_scope
 from storage.models import Blob, Capture, FetchFailure
 from storage.verify import repair_archive, verify_archive
 from storage.warc import Fetch, WarcStore, scan_file, sha256_digest, store_for, warc_dir
-from tests.cli_runner import run_cli
 from tests.conftest import T0
 
 PAGE = "http://127.0.0.1:1/gknb/t1.html"
@@ -169,7 +168,7 @@ def test_a_file_cut_by_a_crash_is_found_its_whole_records_kept_and_the_index_rep
     assert load_blob(session, again.sha256) == b"%PDF-1.4 " + bytes(5000)
 
 
-def test_verify_command_reports_and_repairs(sqlite_url, tmp_path):
+def test_verify_command_reports_and_repairs(sqlite_url, capsys):
     engine = open_archive(sqlite_url)
     with session_scope(engine) as session:
         lost = _store(session, body=b"<html>gone</html>")
@@ -178,33 +177,25 @@ def test_verify_command_reports_and_repairs(sqlite_url, tmp_path):
     engine.dispose()
     with open(path, "r+b") as stream:
         stream.truncate(cut)
-    broken = run_cli("verify", "--db", sqlite_url, cwd=tmp_path)
-    assert broken.returncode == 1
-    lines = broken.stdout.splitlines()
+    assert main(["verify", "--db", sqlite_url]) == 1
+    lines = capsys.readouterr().out.splitlines()
     assert any(line.startswith("problem: WARC files cut short") and "): 1 (e.g." in line for line in lines)
     assert any(line.startswith("problem: blobs whose WARC record is gone") and "): 1 (e.g." in line for line in lines)
-    fixed = run_cli("verify", "--repair", "--db", sqlite_url, cwd=tmp_path)
-    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
-    assert "1 lost payloads" in fixed.stdout and "no problems" in fixed.stdout
+    assert main(["verify", "--repair", "--db", sqlite_url]) == 0
+    out = capsys.readouterr().out
+    assert "1 lost payloads" in out and "no problems" in out
 
 
-@pytest.mark.parametrize("flag", [True, False])
-def test_a_server_archive_keeps_its_warc_files_where_told(postgresql_url, tmp_path, monkeypatch, flag):
+def test_a_server_archive_keeps_its_warc_files_where_told(postgresql_url, tmp_path, monkeypatch, capsys):
     folder = tmp_path / "shared-warc"
-    if flag:
-        monkeypatch.delenv("DISCLOSURE_WARC_DIR")
-        args = ("verify", "--db", postgresql_url, "--warc-dir", str(folder))
-    else:
-        monkeypatch.setenv("DISCLOSURE_WARC_DIR", str(folder))
-        args = ("verify", "--db", postgresql_url)
-    engine = open_archive(postgresql_url)
-    assert warc_dir(postgresql_url, str(folder)) == folder
+    monkeypatch.delenv("DISCLOSURE_WARC_DIR")
+    assert warc_dir(postgresql_url) == Path("data/warc")
+    assert main(["verify", "--db", postgresql_url, "--warc-dir", str(folder)]) == 0
+    engine = open_archive(postgresql_url)  # as a crawl the command starts would
     with session_scope(engine) as session:
         store_capture(session, url=PAGE, final_url=PAGE, status=200, headers={}, body=b"x", fetched_at=T0)
-        where = store_for(engine).folder
+        assert store_for(engine).folder == folder
     engine.dispose()
-    if flag:
-        assert where == Path("data/warc")  # no flag in this process: the default
-        return
     assert list(folder.glob("*.warc.gz"))
-    assert run_cli(*args, cwd=tmp_path).returncode == 0
+    assert main(["verify", "--db", postgresql_url, "--warc-dir", str(folder)]) == 0
+    assert "verified 1 blobs" in capsys.readouterr().out
