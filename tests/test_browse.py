@@ -196,3 +196,24 @@ def test_chart_pages_are_served_with_their_data(served):
 def test_browse_refuses_a_postgresql_archive(capsys):
     assert main(["browse", "--db", "postgresql+psycopg://postgres@127.0.0.2/none"]) == 2
     assert "browse needs a SQLite archive" in capsys.readouterr().err
+
+
+def test_every_canned_query_answers_and_failed_checks_match_disclosure_checks(served):
+    from disclosure.checks import all_checks
+    from disclosure.datasette import QUERIES
+    from extract import PARSER_VERSION
+    from storage.db import session_scope
+
+    base, path = served
+    for name in QUERIES:
+        status, _ = fetch(f"{base}/disclosure/{name}.json?_shape=array&year=2022&body_id=1")
+        assert status == 200, name
+    _, body = fetch(f"{base}/disclosure/failed_checks.json?_shape=array&_size=max")
+    listed = {(row["report_id"], row["rule"], row["scope"]) for row in json.loads(body)}
+    engine = open_archive(f"sqlite:///{path}")
+    try:
+        with session_scope(engine) as session:
+            failed = {(c.report_id, c.rule, c.scope) for c in all_checks(session, PARSER_VERSION) if c.status == "fail"}
+    finally:
+        engine.dispose()
+    assert listed == failed and failed

@@ -45,15 +45,19 @@ ORDER BY granted_share, body""",
     },
     "failed_checks": {
         "title": "Failed consistency checks of the current reports",
-        "description": "Rules 1-4 and 6 from each report's current reading, rule 5 across years.",
-        "sql": """SELECT r.id AS report_id, b.name AS body, r.year, x.rule, x.scope, x.cells, x.difference, c.url AS source_url
+        "description": "Rules 1-4 and 6 from each report's current reading, rule 5 across years. reviews: how many "
+        "reviews the line has had; `disclosure checks --reviewed` says whether one still applies (its cells read the same).",
+        "sql": """SELECT r.id AS report_id, b.name AS body, r.year AS year, x.rule AS rule, x.scope AS scope, x.cells AS cells,
+       x.difference AS difference, c.url AS source_url,
+       (SELECT COUNT(*) FROM check_reviews v WHERE v.report_id = r.id AND v.rule = x.rule AND v.scope = x.scope) AS reviews
 FROM check_results_v x
 JOIN reports r ON r.extraction_id = x.extraction_id
 LEFT JOIN bodies b ON b.id = r.body_id
 LEFT JOIN captures c ON c.id = r.capture_id
 WHERE x.status = 'fail'
 UNION ALL
-SELECT a.report_id, b.name, a.year, a.rule, a.scope, a.cells, a.difference, a.source_url
+SELECT a.report_id, b.name, a.year, a.rule, a.scope, a.cells, a.difference, a.source_url,
+       (SELECT COUNT(*) FROM check_reviews v WHERE v.report_id = a.report_id AND v.rule = a.rule AND v.scope = a.scope)
 FROM archive_checks_v a
 JOIN reports r ON r.id = a.report_id AND r.parser_version = a.parser_version
 LEFT JOIN bodies b ON b.id = r.body_id
