@@ -1,10 +1,12 @@
 """Rows from a page image read by OCR, for the same table walker as every other format.
 
-A ruled table gives one row per grid row (pdfplumber's lattice, see ``image_grid``): each
-cell holds the OCR lines whose centre lies in it. A cell that stands where a number stands
-(no Chinese in it, or nothing OCR could place but ink) is read again as a number from its
-own crop (``ocr.read_numbers``) and handed on as an ``OcrCell`` carrying what OCR saw and
-its confidence. Text outside the tables becomes lines, as in a PDF without ruling lines.
+A ruled table gives one row per grid row (pdfplumber's lattice, see ``image_grid``); each
+cell holds the detected lines of text whose centre lies in it. A cell with one short line,
+or ink and no line, is read as a number from its own crop (``ocr.read_numbers``: a lone
+digit is read far better cut out on white than in the page's line) and handed on as an
+``OcrCell`` carrying what OCR saw and its confidence; a crop with no number shapes in it is
+a short label and is read as text, like every other line. Text outside the tables becomes
+lines, as in a PDF without ruling lines.
 """
 
 from __future__ import annotations

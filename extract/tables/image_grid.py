@@ -81,8 +81,10 @@ def find_tables(gray: np.ndarray) -> tuple[ImageTable, ...]:
     ink = ink_mask(gray)
     height, width = ink.shape
     # a character is at most ~1/25 of the page width; table rows are at least ~1/70 of its height
-    horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(width // 25, 20), 1)))
-    vertical = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(height // 90, 12))))
+    long_across = cv2.getStructuringElement(cv2.MORPH_RECT, (max(width // 25, 20), 1))
+    long_down = cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(height // 90, 12)))
+    horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN, long_across)
+    vertical = cv2.morphologyEx(ink, cv2.MORPH_OPEN, long_down)
     # a grid is lines that touch one another: strokes that survived the opening stand alone
     lines = cv2.dilate(horizontal | vertical, np.ones((3, 3), np.uint8))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(lines, connectivity=8)
