@@ -12,7 +12,7 @@ and cut files are trimmed back to their last complete record.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from sqlalchemy import delete, func, or_, select, text
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from .archive import blob_location
 from .models import Blob, Capture, CheckResult, Document, ExtractedValue, Extraction, FetchFailure
-from .warc import FileScan, PayloadMissing, payload_sha256, scan_file, sha256_digest, store_for, truncate
+from .warc import FileScan, PayloadMissing, being_written, payload_sha256, scan_file, sha256_digest, store_for, truncate
 
 _EXAMPLES = 3
 
@@ -109,7 +109,13 @@ def _chunks(items: list, size: int = 500) -> Iterator[list]:
 
 def _scan_files(session: Session) -> dict[str, FileScan]:
     store = store_for(session.get_bind())
-    return {name: scan_file(store.folder, name) for name in store.files()}
+    scans = {}
+    for name in store.files():
+        scan = scan_file(store.folder, name)
+        if scan.truncated_at is not None and being_written(name):
+            scan = replace(scan, truncated_at=None)  # a running crawl's record in the making
+        scans[name] = scan
+    return scans
 
 
 def _file_problems(scans: dict[str, FileScan]) -> Iterator[Problem]:

@@ -177,6 +177,10 @@ class WarcStore:
             self._rotate_if_full()
         return location
 
+    def current_file(self) -> str | None:
+        """The file this process appends to now, if any."""
+        return self._name if self._file is not None and self._pid == os.getpid() else None
+
     def close(self) -> None:
         with self._lock:
             if self._file is not None and self._pid == os.getpid():
@@ -194,8 +198,7 @@ class WarcStore:
         self._pid = os.getpid()
         self._sequence += 1
         stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")
-        host = "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "_" for c in socket.gethostname())
-        self._name = f"disclosure-{stamp}-{host}-{self._pid}-{self._sequence:05d}{SUFFIX}"
+        self._name = f"disclosure-{stamp}-{_host_name()}-{self._pid}-{self._sequence:05d}{SUFFIX}"
         self._file = open(self.folder / self._name, "xb")  # noqa: SIM115 - kept open across records
         writer = WARCWriter(self._file, gzip=True, warc_version="1.1")
         info = writer.create_warcinfo_record(self._name, {"software": SOFTWARE, "format": "WARC File Format 1.1"})
@@ -325,6 +328,32 @@ def scan_file(folder: Path, name: str) -> FileScan:
     return FileScan(file=name, size=path.stat().st_size, members=tuple(members), truncated_at=truncated_at)
 
 
+def being_written(name: str) -> bool:
+    """Whether a live process on this host may still be appending to the file ``name``: its
+    last record may be half-written, not cut."""
+    stem = name.removesuffix(SUFFIX)
+    parts = stem.rsplit("-", 2)
+    if len(parts) != 3 or not parts[1].isascii() or not parts[1].isdigit():
+        return False
+    host = parts[0].split("-", 2)[-1]
+    if host != _host_name():
+        return False
+    if int(parts[1]) == os.getpid():
+        with _stores_lock:
+            return any(store.current_file() == name for store in [*_stores.values(), *_memory_stores.values()])
+    try:
+        os.kill(int(parts[1]), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _host_name() -> str:
+    return "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "_" for c in socket.gethostname())
+
+
 def payload_sha256(folder: Path, location: Location) -> tuple[str, str | None, int]:
     """(sha256 of the record's payload, its declared WARC-Payload-Digest, its length), hashed
     a chunk at a time."""
@@ -350,30 +379,34 @@ def truncate(folder: Path, scan: FileScan) -> None:
 
 # -- the store of an engine ----------------------------------------------------------------
 
-_stores: weakref.WeakKeyDictionary[Engine, WarcStore] = weakref.WeakKeyDictionary()
+_stores: dict[Path, WarcStore] = {}  # per folder: the engines of one process share its files
+_memory_stores: weakref.WeakKeyDictionary[Engine, WarcStore] = weakref.WeakKeyDictionary()
 _stores_lock = threading.Lock()
 
 
 def store_for(bind: Engine | Connection) -> WarcStore:
-    """The WARC store of the archive ``bind`` opens (one per engine, made on first use)."""
+    """The WARC store of the archive ``bind`` opens, made on first use. An in-memory SQLite
+    archive gets a temporary folder that goes with its engine."""
     engine = bind.engine
+    folder = warc_dir(engine.url.render_as_string(hide_password=False))
     with _stores_lock:
-        store = _stores.get(engine)
+        if folder is None:
+            store = _memory_stores.get(engine)
+            if store is None:
+                temporary = Path(tempfile.mkdtemp(prefix="disclosure-warc-"))
+                store = _memory_stores[engine] = WarcStore(temporary)
+                weakref.finalize(engine, _discard, store)
+            return store
+        key = folder.resolve()
+        store = _stores.get(key)
         if store is None:
-            store = _new_store(engine.url.render_as_string(hide_password=False))
-            _stores[engine] = store
-            weakref.finalize(engine, store.close)
-    return store
-
-
-def _new_store(db_url: str) -> WarcStore:
-    folder = warc_dir(db_url)
-    if folder is None:
-        folder = Path(tempfile.mkdtemp(prefix="disclosure-warc-"))
-        store = WarcStore(folder)
-        weakref.finalize(store, shutil.rmtree, folder, True)
+            store = _stores[key] = WarcStore(folder)
         return store
-    return WarcStore(folder)
+
+
+def _discard(store: WarcStore) -> None:
+    store.close()
+    shutil.rmtree(store.folder, ignore_errors=True)
 
 
 # -- record parts --------------------------------------------------------------------------

@@ -146,6 +146,7 @@ def test_a_file_cut_by_a_crash_is_found_its_whole_records_kept_and_the_index_rep
     blob = session.get(Blob, lost.sha256)
     folder = store_for(session.get_bind()).folder
     path = folder / blob.warc_file
+    store_for(session.get_bind()).close()  # the writer is gone, as after a crash
     with open(path, "r+b") as stream:
         stream.truncate(blob.warc_offset + blob.warc_length // 2)
 
@@ -168,12 +169,28 @@ def test_a_file_cut_by_a_crash_is_found_its_whole_records_kept_and_the_index_rep
     assert load_blob(session, again.sha256) == b"%PDF-1.4 " + bytes(5000)
 
 
+def test_a_file_still_being_written_is_not_cut(sqlite_url):
+    engine = open_archive(sqlite_url)
+    with session_scope(engine) as session:
+        _store(session)
+    store = store_for(engine)
+    with open(store.folder / store.current_file(), "ab") as stream:
+        stream.write(b"\x1f\x8b\x08\x00")  # the first bytes of a record in the making
+    with Session(engine) as session:
+        assert verify_archive(session).problems == ()
+    store.close()
+    with Session(engine) as session:
+        assert [p.what.split(" (")[0] for p in verify_archive(session).problems] == ["WARC files cut short"]
+    engine.dispose()
+
+
 def test_verify_command_reports_and_repairs(sqlite_url, capsys):
     engine = open_archive(sqlite_url)
     with session_scope(engine) as session:
         lost = _store(session, body=b"<html>gone</html>")
         blob = session.get(Blob, lost.sha256)
         path, cut = store_for(engine).folder / blob.warc_file, blob.warc_offset + 10
+    store_for(engine).close()
     engine.dispose()
     with open(path, "r+b") as stream:
         stream.truncate(cut)
