@@ -28,6 +28,7 @@ from storage.reports import refresh_reports
 
 from .crawling import CrawlSummary, crawl_portals
 from .extraction import ExtractionSummary, extract_archive
+from .queue import Enqueued, connect, enqueue_extraction, extraction_queue, wait_for
 from .registry import Portal, portal_regions
 from .status import portal_health
 
@@ -53,11 +54,29 @@ def run_extraction(
 ) -> ExtractionSummary:
     """Extract what the archive holds and has not read yet (everything with ``redo``), then rule 5."""
     summary = extract_archive(engine, redo=redo, jobs=jobs, progress=progress, limits=limits)
+    _settle_reports(engine)
+    return summary
+
+
+def run_queued_extraction(
+    engine: Engine, queue_url: str, *, redo: bool = False, limits: Limits = DEFAULT_LIMITS, wait: bool = True
+) -> ExtractionSummary | Enqueued:
+    """The captures to read put on the queue at ``queue_url`` for `disclosure worker` processes;
+    with ``wait``, blocks until they are read, then settles reports and rule 5 as a local run does."""
+    queue = extraction_queue(connect(queue_url))
+    enqueued = enqueue_extraction(engine, queue, redo=redo, limits=limits)
+    if not wait:
+        return enqueued
+    summary = wait_for(queue, enqueued)
+    _settle_reports(engine)
+    return summary
+
+
+def _settle_reports(engine: Engine) -> None:
     # Reports and rule 5 span documents, so they are settled once extraction has read every one.
     with session_scope(engine) as session:
         refresh_reports(session, PARSER_VERSION, regions=portal_regions())
         refresh_archive_checks(session, PARSER_VERSION)
-    return summary
 
 
 def run_crawl(
