@@ -34,12 +34,16 @@ from .extraction import (
 )
 from .parsing import document_json, parse_file
 from .progress import wanted as progress_wanted
-from .runs import RunSummary, run_crawl, run_extraction
+from .queue import BatchesFailed, Enqueued, connect, run_worker
+from .runs import RunSummary, run_crawl, run_extraction, run_queued_extraction
 
 EXAMPLES = {
     "crawl": "examples:\n  disclosure crawl --url http://127.0.0.1:8765/xxgk/gknb/index.html\n"
     "  disclosure crawl simulated-county",
-    "extract": "examples:\n  disclosure extract --all\n  disclosure extract --all --jobs 4 --against 1",
+    "extract": "examples:\n  disclosure extract --all\n  disclosure extract --all --jobs 4 --against 1\n"
+    "  disclosure extract --all --queue redis://10.0.0.5:6379/0 --db postgresql+psycopg://team@10.0.0.5/archive",
+    "worker": "examples:\n  disclosure worker --queue redis://10.0.0.5:6379/0 --db postgresql+psycopg://team@10.0.0.5/archive "
+    "--warc-dir /mnt/archive/warc\n  disclosure worker --queue redis://127.0.0.1:6379/0 --burst   # until the queue is empty",
     "export": "examples:\n  disclosure export --format csv --out numbers.csv\n"
     "  disclosure export --format jsonl --out numbers.jsonl\n"
     "  disclosure export --out numbers.csv --checks-out checks.csv\n"
@@ -167,7 +171,16 @@ def build_parser() -> argparse.ArgumentParser:
         action=argparse.BooleanOptionalAction,
         help="show a progress bar on standard error (default: when it is a terminal)",
     )
+    extract.add_argument(
+        "--queue", metavar="URL",
+        help="put the captures on this Redis queue (redis://host:6379/0) for `disclosure worker` processes, and wait",
+    )
+    extract.add_argument("--no-wait", action="store_true", help="with --queue: return once the captures are queued")
     _limit_option(extract)
+
+    worker = command("worker", "Read captures queued by `extract --queue` and store the results (any machine).", cmd_worker)
+    worker.add_argument("--queue", metavar="URL", required=True, help="the Redis of the queue (redis://host:6379/0)")
+    worker.add_argument("--burst", action="store_true", help="stop when the queue is empty")
 
     export = command("export", "Write the current numbers of every annual report, one row per number.", cmd_export)
     export.add_argument("--format", choices=FORMATS, default="csv")
@@ -293,15 +306,26 @@ def cmd_extract(args) -> int:
     try:
         if args.against is not None:
             check_against(engine, args.against)
-        summary = run_extraction(
-            engine, redo=args.all, jobs=jobs, progress=progress_wanted(args.progress), limits=_limits(args)
-        )
+        if args.queue:
+            summary = run_queued_extraction(engine, args.queue, redo=args.all, limits=_limits(args), wait=not args.no_wait)
+            if isinstance(summary, Enqueued):
+                print(f"queued {summary.captures} captures in {len(summary.job_ids)} batches on {args.queue}")
+                return 0
+        else:
+            summary = run_extraction(
+                engine, redo=args.all, jobs=jobs, progress=progress_wanted(args.progress), limits=_limits(args)
+            )
         print(_extract_line(summary))
         print(describe_changes(version_changes(engine, summary.parser_version, against=args.against)))
-    except UnknownVersion as error:
+    except (UnknownVersion, BatchesFailed) as error:
         raise UsageError(str(error)) from None
     finally:
         engine.dispose()
+    return 0
+
+
+def cmd_worker(args) -> int:
+    run_worker(connect(args.queue), database_url(args.db), burst=args.burst)
     return 0
 
 
