@@ -12,10 +12,13 @@ from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet import threads
 
-from storage.archive import load_blob
+from storage.archive import load_blob, load_payload
 from storage.db import database_url, open_archive, session_scope
 from storage.frontier import KnownDocument, record_fetch_failure, withdraw_unanswered
+from storage.warc import PayloadMissing
 
 from .columns import COMPLETE
 from .revalidate import (
@@ -140,17 +143,17 @@ class FrontierMiddleware:
             request.headers.setdefault(name, value)
         return None
 
-    def process_response(self, request, response):
+    async def process_response(self, request, response):
         if "from_archive" in response.flags:
             self._count("disclosure/not_requested")
-            return self._stored_response(self.known[request.url], request, response, FROM_ARCHIVE_HEADER)
+            return await self._stored_response(self.known[request.url], request, response, FROM_ARCHIVE_HEADER)
         if response.status != 304:
             return response
         doc = self.known.get(document_url(request))
         if doc is None or not conditional_headers(doc):
             return response  # a 304 nobody asked for is archived as it came
         self._count("disclosure/not_modified")
-        return self._stored_response(doc, request, response, NOT_MODIFIED_HEADER)
+        return await self._stored_response(doc, request, response, NOT_MODIFIED_HEADER)
 
     def process_exception(self, request, exception):
         if isinstance(exception, IgnoreRequest) or self.engine is None:
@@ -175,11 +178,12 @@ class FrontierMiddleware:
             self.unanswered.setdefault(url, (portal, failed_at))
         return None
 
-    def _stored_response(self, doc: KnownDocument, request, response, marker: str):
+    async def _stored_response(self, doc: KnownDocument, request, response, marker: str):
+        """The stored response; for a page (whose links the spider reads again) with its body,
+        read in a thread: no file is read or hashed in the reactor's. An attachment needs none."""
         body = b""
         if (doc.role or "item") != "attachment" and self.engine is not None:
-            with session_scope(self.engine) as session:
-                body = load_blob(session, doc.sha256)
+            body = await maybe_deferred_to_future(threads.deferToThread(self._stored_body, doc))
         headers = _stored_headers(doc, marker)
         cls = responsetypes.from_args(headers=headers, url=response.url, body=body)
         return cls(
@@ -190,6 +194,15 @@ class FrontierMiddleware:
             request=request,
             flags=[*response.flags, "not_modified" if marker == NOT_MODIFIED_HEADER else "from_archive"],
         )
+
+    def _stored_body(self, doc: KnownDocument) -> bytes:
+        if doc.payload is not None and doc.size is not None:
+            try:
+                return load_payload(self.engine, doc.sha256, doc.payload, doc.size)
+            except PayloadMissing:
+                pass  # moved since the frontier was read (a cut file held again): ask the index
+        with session_scope(self.engine) as session:
+            return load_blob(session, doc.sha256)
 
     def _count(self, key: str) -> None:
         if self.stats is not None:

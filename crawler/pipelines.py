@@ -1,13 +1,17 @@
-"""Hands every response to the archive, in its own transaction."""
+"""Hands every response to the archive, written off the reactor thread in batched transactions."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import asdict
 
-from storage.archive import record_not_modified, store_capture
-from storage.db import database_url, in_transaction, open_archive
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet import threads
 
+from storage.archive import StoredCapture, record_not_modified, store_capture
+from storage.db import database_url, open_archive
+
+from .archive_writer import ArchiveWriter
 from .items import CaptureItem
 from .revalidate import FROM_ARCHIVE_HEADER, NOT_MODIFIED_HEADER
 
@@ -15,36 +19,68 @@ log = logging.getLogger(__name__)
 
 
 class ArchivePipeline:
-    """Each capture is one transaction: a killed crawl leaves whole captures or none."""
+    """Captures go to a writer thread that stores up to ``DISCLOSURE_WRITE_BATCH`` of them per
+    transaction (waiting at most ``DISCLOSURE_WRITE_BATCH_SECONDS`` for a batch to fill).
 
-    def __init__(self, db_url: str, stats=None) -> None:
+    A batch commits whole or not at all, so a killed crawl leaves whole captures or none. An
+    item is done (and counted) only once its transaction committed: Scrapy keeps its response
+    in the scraper meanwhile, which bounds what waits to be written
+    (``SCRAPER_SLOT_MAX_ACTIVE_SIZE``), and the spider closes only after every write.
+    """
+
+    def __init__(self, db_url: str, stats=None, *, batch_size: int = 100, batch_seconds: float = 0.05) -> None:
         self.db_url = db_url
         self.stats = stats
+        self.batch_size = batch_size
+        self.batch_seconds = batch_seconds
         self.engine = None
+        self.writer: ArchiveWriter | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(database_url(crawler.settings.get("DISCLOSURE_DB") or None), crawler.stats)
+        settings = crawler.settings
+        return cls(
+            database_url(settings.get("DISCLOSURE_DB") or None),
+            crawler.stats,
+            batch_size=settings.getint("DISCLOSURE_WRITE_BATCH", 100),
+            batch_seconds=settings.getfloat("DISCLOSURE_WRITE_BATCH_SECONDS", 0.05),
+        )
 
     def open_spider(self) -> None:
         self.engine = open_archive(self.db_url)
+        self.writer = ArchiveWriter(self.engine, batch_size=self.batch_size, batch_seconds=self.batch_seconds)
 
-    def close_spider(self) -> None:
-        if self.engine is not None:
-            self.engine.dispose()
+    async def close_spider(self) -> None:
+        if self.writer is None:
+            return
+        writer, engine = self.writer, self.engine
+        self.writer = None
 
-    def process_item(self, item):
+        def finish() -> None:
+            try:
+                writer.close()
+            finally:
+                engine.dispose()
+
+        await maybe_deferred_to_future(threads.deferToThread(finish))
+
+    async def process_item(self, item):
         if not isinstance(item, CaptureItem):
             return item
         unchanged = _pop_header(item.headers, NOT_MODIFIED_HEADER)
         if _pop_header(item.headers, FROM_ARCHIVE_HEADER) is not None:
             return item  # fresh: not asked for this run, so nothing was seen
         if unchanged is not None:
-            seen = int(unchanged)
-            stored = in_transaction(self.engine, lambda session: record_not_modified(session, seen, item.fetched_at))
+            seen, when = int(unchanged), item.fetched_at
+            work = lambda session: record_not_modified(session, seen, when)  # noqa: E731
         else:
             # a capture stored again is seen again, never a second capture: safe to repeat
-            stored = in_transaction(self.engine, lambda session: store_capture(session, **asdict(item)))
+            fields = asdict(item)
+            work = lambda session: store_capture(session, **fields)  # noqa: E731
+        stored = await maybe_deferred_to_future(self.writer.submit(work))
+        return self._account(stored, item)
+
+    def _account(self, stored: StoredCapture, item: CaptureItem) -> CaptureItem:
         self._count("disclosure/captures")
         if stored.is_new_version:
             self._count("disclosure/new_versions")
@@ -71,3 +107,4 @@ def _pop_header(headers: dict[str, list[str]], name: str) -> str | None:
             values = headers.pop(key)
             return values[0] if values else None
     return None
+

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import Connection, Engine, delete, exists, select
 from sqlalchemy.orm import Session
 
 from .models import Blob, Capture, CheckResult, Document, ExtractedValue, Extraction
@@ -198,9 +198,14 @@ def load_blob(session: Session, sha256: str) -> bytes:
     blob = session.get(Blob, sha256)
     if blob is None:
         raise KeyError(f"no blob with sha256 {sha256}")
-    content = store_for(session.get_bind()).read_payload(blob_location(blob))
-    if len(content) != blob.size or hashlib.sha256(content).hexdigest() != sha256:
-        raise PayloadMissing(f"the WARC record of blob {sha256} ({blob.warc_file}) does not hold its bytes")
+    return load_payload(session.get_bind(), sha256, blob_location(blob), blob.size)
+
+
+def load_payload(bind: Engine | Connection, sha256: str, location: Location, size: int) -> bytes:
+    """The bytes of a payload whose place the caller already knows, checked against its digest."""
+    content = store_for(bind).read_payload(location)
+    if len(content) != size or hashlib.sha256(content).hexdigest() != sha256:
+        raise PayloadMissing(f"the WARC record of blob {sha256} ({location.file}) does not hold its bytes")
     return content
 
 

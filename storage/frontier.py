@@ -14,8 +14,9 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from .archive import ensure_document
-from .models import Capture, Document, FetchFailure
+from .archive import blob_location, ensure_document
+from .models import Blob, Capture, Document, FetchFailure
+from .warc import Location
 
 record = dataclass(frozen=True, slots=True, kw_only=True)
 
@@ -35,6 +36,9 @@ class KnownDocument:
     content_type: str | None = None
     headers: Mapping[str, list[str]] | None = None
     last_seen_at: datetime | None = None
+    # Where the latest capture's payload is, so reading it again needs no query.
+    payload: Location | None = None
+    size: int | None = None
 
 
 @record
@@ -63,14 +67,15 @@ def known_documents(session: Session, portal: str) -> list[KnownDocument]:
         .exists()
     )
     query = (
-        select(Document, parent.url, Capture)
+        select(Document, parent.url, Capture, Blob)
         .outerjoin(parent, parent.id == Document.parent_document_id)
         .outerjoin(Capture, and_(Capture.document_id == Document.id, latest))
+        .outerjoin(Blob, Blob.sha256 == Capture.blob_sha256)
         .where(Document.portal == portal)
         .order_by(Document.url)
     )
     known = []
-    for document, parent_url, capture in session.execute(query):
+    for document, parent_url, capture, blob in session.execute(query):
         latest_fields = {}
         if capture is not None:
             latest_fields = dict(
@@ -80,6 +85,8 @@ def known_documents(session: Session, portal: str) -> list[KnownDocument]:
                 content_type=capture.content_type,
                 headers=capture.headers,
                 last_seen_at=capture.last_seen_at,
+                payload=blob_location(blob) if blob is not None else None,
+                size=blob.size if blob is not None else None,
             )
         known.append(
             KnownDocument(

@@ -148,14 +148,7 @@ class PortalColumnSpider(scrapy.Spider):
     def parse_item(self, response: Response):
         yield self.capture(response, role="item")
         text = self.readable_text(response)
-        if text is None:
-            return
-        try:
-            tree = parse_html(text)
-        except ExtractionError:
-            return
-        titles = (response.meta.get("link_text") or "", page_title(tree, None) or "")
-        if not any(looks_like_annual_report(title) for title in titles):
+        if text is None or not self._reads_as_report(response.meta.get("link_text") or "", text):
             return
         walk = self.walk_of(response)
         for link in self._platform(walk, response.url, text).attachments(response.url, text):
@@ -169,6 +162,17 @@ class PortalColumnSpider(scrapy.Spider):
                     "link_text": link.title,
                 },
             )
+
+    @staticmethod
+    def _reads_as_report(link_text: str, text: str) -> bool:
+        """The link's text or the page's title looks like an annual report. The page is parsed
+        for its title only when the link does not tell: the platform parses it for its files."""
+        if looks_like_annual_report(link_text):
+            return True
+        try:
+            return looks_like_annual_report(page_title(parse_html(text), None) or "")
+        except ExtractionError:
+            return False
 
     def parse_attachment(self, response: Response):
         yield self.capture(response, role="attachment")
