@@ -13,6 +13,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -134,6 +135,8 @@ class Capture(Base):
     """One distinct observed version of a document: what it was, and from when to when."""
 
     __tablename__ = "captures"
+    # A document's captures in time order: its newest version, its editions.
+    __table_args__ = (Index("ix_captures_document_fetched", "document_id", "fetched_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
@@ -196,6 +199,8 @@ class ExtractedValue(Base):
     """One table cell under its canonical key; ``value`` NULL means the report gave no number."""
 
     __tablename__ = "extracted_values"
+    # One cell of one reading, as the views pick them (report_requests_v).
+    __table_args__ = (Index("ix_extracted_values_cell", "extraction_id", "table_name", "row_key", "column_key"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     extraction_id: Mapped[int] = mapped_column(
@@ -276,7 +281,11 @@ class Report(Base):
     """
 
     __tablename__ = "reports"
-    __table_args__ = (CheckConstraint("status IN ('" + "', '".join(REPORT_STATUSES) + "')", name="status"),)
+    __table_args__ = (
+        CheckConstraint("status IN ('" + "', '".join(REPORT_STATUSES) + "')", name="status"),
+        # A body's report for a year (coverage_v, show --body --year).
+        Index("ix_reports_body_year", "body_id", "year", "status"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     body_id: Mapped[int | None] = mapped_column(ForeignKey("bodies.id", ondelete="SET NULL"), index=True)
