@@ -68,7 +68,7 @@ def upgrade() -> None:
                 url=first.url,
                 final_url=first.final_url,
                 status=first.status,
-                headers={name: list(values) for name, values in (first.headers or {}).items()},
+                headers={name: _values(values) for name, values in (first.headers or {}).items()},
                 body=content,
                 fetched_at=_aware(first.fetched_at),
             )
@@ -106,6 +106,10 @@ def downgrade() -> None:
         batch.drop_column("warc_length")
         batch.drop_column("warc_offset")
         batch.drop_column("warc_file")
+
+
+def _values(values) -> list[str]:
+    return [str(v) for v in values] if isinstance(values, list) else [str(values)]
 
 
 def _aware(moment: datetime) -> datetime:
