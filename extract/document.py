@@ -18,7 +18,7 @@ from .limits import DEFAULT_LIMITS, Limits, check_input, check_page_chars, check
 from .office import docx_text, pdf_text
 from .records import Document, Link, Tables
 from .sniff import sniff_format
-from .tables import tables_from_docx, tables_from_html, tables_from_pdf, tables_from_text
+from .tables import tables_from_docx, tables_from_html_element, tables_from_pdf, tables_from_text
 
 if TYPE_CHECKING:
     from .sheets import Sheet
@@ -101,7 +101,7 @@ def _read_html(content: bytes, *, url: str | None, content_type: str | None,
     decoded = decode(content, content_type)
     check_page_chars(decoded.text, limits)
     page = read_page(decoded.text, url=url, fetched_at=fetched_at)
-    tables, table_warnings = _tables(tables_from_html, page.body_html)
+    tables, table_warnings = _tables(tables_from_html_element, page.body)
     warnings = [*decoded.warnings, *page.warnings, *table_warnings]
     if page.body_has_images and all(value.value is None for value in tables.values):
         warnings.append("no tables in the body but images: the tables may be published as images")

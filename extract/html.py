@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from copy import deepcopy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
@@ -55,9 +55,13 @@ class Page:
     metadata: tuple[tuple[str, str], ...]
     published: str | None
     attachments: tuple[Link, ...]
-    body_html: str
+    body: lxml.html.HtmlElement = field(compare=False, repr=False)
     body_has_images: bool
     warnings: tuple[str, ...] = ()
+
+    @property
+    def body_html(self) -> str:
+        return lxml.html.tostring(self.body, encoding="unicode")
 
 
 def read_page(html: str, *, url: str | None = None, fetched_at: datetime | None = None) -> Page:
@@ -84,7 +88,7 @@ def read_page(html: str, *, url: str | None = None, fetched_at: datetime | None 
         metadata=metadata,
         published=published_date(metadata),
         attachments=attachment_links(tree, url),
-        body_html=lxml.html.tostring(body, encoding="unicode"),
+        body=body,
         # outside a CMS body, images are mostly logos and banners
         body_has_images=in_cms_body and bool(body.xpath(".//img")),
         warnings=tuple(warnings),
@@ -149,8 +153,9 @@ def _normalize_block_text(text: str) -> str:
 def _trafilatura_text(tree: lxml.html.HtmlElement, *, url: str | None,
                       fetched_at: datetime | None) -> tuple[str, str | None]:
     max_date = fetched_at.date().isoformat() if fetched_at else _FIXED_MAX_DATE
+    # trafilatura works on its own copy of a tree it is given: ours stays as parsed
     result = trafilatura.bare_extraction(
-        lxml.html.tostring(_sane_spans(tree), encoding="unicode"),
+        _sane_spans(tree),
         url=url,
         with_metadata=True,
         include_tables=True,

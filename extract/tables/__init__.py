@@ -10,7 +10,7 @@ from ..records import Tables
 from .mapper import read_rows
 from .text import rows_from_text
 
-__all__ = ["tables_from_docx", "tables_from_html", "tables_from_pdf", "tables_from_text"]
+__all__ = ["tables_from_docx", "tables_from_html", "tables_from_html_element", "tables_from_pdf", "tables_from_text"]
 
 # The format readers are imported when first used: pdfplumber and python-docx are slow to load.
 
@@ -25,6 +25,13 @@ def tables_from_html(html: str) -> Tables:
     from .html import rows_from_html
 
     return read_rows(rows_from_html(html))
+
+
+def tables_from_html_element(element) -> Tables:
+    """Tables from an already parsed page or part of one (lxml), walked where it stands."""
+    from .html import rows_from_element
+
+    return read_rows(rows_from_element(element))
 
 
 def tables_from_docx(content: bytes) -> Tables:

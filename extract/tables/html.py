@@ -114,6 +114,11 @@ def rows_from_html(page: str) -> tuple[Row, ...]:
         root = lxml_html.document_fromstring(_XML_DECLARATION.sub("", page), parser=_PARSER)
     except (etree.ParserError, ValueError):
         return ()
+    return rows_from_element(root)
+
+
+def rows_from_element(root) -> tuple[Row, ...]:
+    """Rows of a parsed element (its tail included, as when it is serialised on its own)."""
     collector = _Collector()
     collector.walk(root)
     collector.flush()
