@@ -36,7 +36,11 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.AllowedNetworksMiddleware": 50,
     # conditional requests for known documents, 304s answered from the archive, fetch failures kept
     "crawler.middlewares.FrontierMiddleware": 80,
+    # a crawl on Redis (crawler.distributed): a host's slots shared by every process; next to
+    # the network, so only requests really sent wait for one
+    "crawler.distributed.SharedHostSlots": 950,
 }
+EXTENSIONS = {"crawler.distributed.SharedCrawlEnd": 500}  # off unless the crawl is on Redis
 
 # SQLAlchemy URL of the archive; empty means $DISCLOSURE_DB, then sqlite:///data/disclosure.sqlite.
 DISCLOSURE_DB = ""

@@ -39,7 +39,8 @@ from .runs import RunSummary, run_crawl, run_extraction, run_queued_extraction
 
 EXAMPLES = {
     "crawl": "examples:\n  disclosure crawl --url http://127.0.0.1:8765/xxgk/gknb/index.html\n"
-    "  disclosure crawl simulated-county",
+    "  disclosure crawl simulated-county\n"
+    "  disclosure crawl --redis redis://10.0.0.5:6379/0 --db postgresql+psycopg://team@10.0.0.5/archive",
     "extract": "examples:\n  disclosure extract --all\n  disclosure extract --all --jobs 4 --against 1\n"
     "  disclosure extract --all --queue redis://10.0.0.5:6379/0 --db postgresql+psycopg://team@10.0.0.5/archive",
     "worker": "examples:\n  disclosure worker --queue redis://10.0.0.5:6379/0 --db postgresql+psycopg://team@10.0.0.5/archive "
@@ -158,6 +159,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--delay", type=float, metavar="SECONDS", help="seconds between requests to one host (default 0.5, adaptive)"
     )
     crawl.add_argument("--no-extract", action="store_true", help="archive only; extract later")
+    crawl.add_argument(
+        "--redis", metavar="URL",
+        help="share the crawl with other processes through this Redis (redis://host:6379/0): run the same command on each machine",
+    )
+    crawl.add_argument("--redis-namespace", metavar="NAME", help="Redis key prefix of the crawl (default: from --db and the portals)")
     _limit_option(crawl)
 
     extract = command("extract", "Extract stored captures with the current parser, from the archive alone.", cmd_extract)
@@ -278,14 +284,28 @@ def cmd_crawl(args) -> int:
     networks = args.allow_network or _env_list("DISCLOSURE_ALLOWED_NETWORKS")
     if args.delay is not None and args.delay < 0:
         raise UsageError("--delay cannot be negative")
+    shared = _redis_crawl_settings(args, db_url, portals)
     run = run_crawl(
         portals, db_url, allowed_networks=networks, delay=args.delay, extract=not args.no_extract,
-        jobs=_jobs(None), progress=progress_wanted(None), limits=_limits(args),
+        jobs=_jobs(None), progress=progress_wanted(None), limits=_limits(args), settings_overrides=shared,
     )
     _print_run(run)
-    if all(s.responses == 0 for s in run.crawls):
+    if not shared and all(s.responses == 0 for s in run.crawls):
         raise UsageError("nothing could be fetched: check the URLs and that the portal is reachable")
     return 0
+
+
+def _redis_crawl_settings(args, db_url: str, portals: list[registry.Portal]) -> dict | None:
+    if not getattr(args, "redis", None):
+        return None
+    from crawler.distributed import archive_namespace, check_redis, redis_settings
+
+    try:
+        check_redis(args.redis)
+    except ValueError as error:
+        raise UsageError(str(error)) from error
+    namespace = args.redis_namespace or archive_namespace(db_url, [p.name for p in portals])
+    return redis_settings(args.redis, namespace)
 
 
 def _crawl_targets(args) -> list[registry.Portal]:

@@ -1,0 +1,98 @@
+"""Two crawler processes share one crawl through Redis: one PostgreSQL archive, one WARC folder,
+every document archived once, none missed, the host's limit held across both."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, func, select
+from sqlalchemy.orm import Session
+from warcio.archiveiterator import ArchiveIterator
+
+from crawler import settings
+from simportal import PortalServer, build_site
+from storage.models import Capture, CrawlRun, Document
+
+from .cli_runner import run_cli
+from .slow_portal import slow_site
+
+REDIS_URL = os.environ.get("DISCLOSURE_TEST_REDIS", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> str:
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
+    except Exception as error:  # any reason at all means: no server to test against
+        reason = f"Redis not reachable at {REDIS_URL}: {str(error).strip()[:200]}"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return REDIS_URL
+
+
+def crawl_command(start_url: str, db: str, namespace: str) -> list[str]:
+    return [
+        sys.executable, "-m", "disclosure", "crawl", "--url", start_url, "--db", db,
+        "--allow-network", "127.0.0.0/8", "--delay", "0", "--no-extract",
+        "--redis", REDIS_URL, "--redis-namespace", namespace,
+    ]
+
+
+def test_two_processes_archive_every_document_once_within_the_host_limit(redis_server, postgresql_url, tmp_path):
+    import redis
+
+    site, in_flight = slow_site(build_site("demo"), 0.1)
+    namespace = f"disclosure-test:{uuid.uuid4().hex[:8]}"
+    warc_folder = Path(os.environ["DISCLOSURE_WARC_DIR"])
+    assert run_cli("db", "upgrade", "--db", postgresql_url, cwd=tmp_path).returncode == 0
+    with PortalServer(site) as server:
+        command = crawl_command(server.start_url, postgresql_url, namespace)
+        processes = [
+            subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)
+        ]
+        outputs = [process.communicate(timeout=240) for process in processes]
+    for process, (out, err) in zip(processes, outputs, strict=True):
+        assert process.returncode == 0, err[-2000:]
+
+    assert in_flight.max_in_flight == settings.CONCURRENT_REQUESTS_PER_DOMAIN
+    engine = create_engine(postgresql_url)
+    try:
+        with Session(engine) as session:
+            per_document = Counter(
+                dict(session.execute(select(Document.url, func.count(Capture.id)).join(Capture).group_by(Document.url)).all())
+            )
+            runs = session.execute(select(CrawlRun.status, CrawlRun.pid)).all()
+    finally:
+        engine.dispose()
+    assert per_document and set(per_document.values()) == {1}, per_document.most_common(3)
+    archived_paths = {url.removeprefix(server.url) for url in per_document}
+    assert {report.page_path for report in site.expected} <= archived_paths
+    assert {path for path in site.pages if path.startswith(site.column_path)} <= archived_paths
+    assert [status for status, _ in runs] == ["finished", "finished"] and len({pid for _, pid in runs}) == 2
+
+    payloads: Counter[str] = Counter()  # a payload's bytes are written once: a response record
+    records: Counter[str] = Counter()  # a fetch is one record: its response, or a revisit of a held payload
+    writers = set()
+    for path in warc_folder.rglob("*.warc.gz"):
+        with path.open("rb") as stream:
+            for record in ArchiveIterator(stream):
+                if record.rec_type in ("response", "revisit"):
+                    records[record.rec_headers.get_header("WARC-Target-URI")] += 1
+                    writers.add(path.name)
+                if record.rec_type == "response":
+                    payloads[record.rec_headers.get_header("WARC-Payload-Digest")] += 1
+    assert set(payloads.values()) == {1}
+    assert records == per_document
+    assert len(writers) >= 2, "one process did all the work: the crawl was not shared"
+    # the crawl's keys are gone once it ended: the next crawl starts afresh
+    assert not redis.Redis.from_url(REDIS_URL).keys(f"{namespace}:*:requests")
