@@ -123,3 +123,82 @@ def test_views_answer_on_every_backend(engine, make_report):
     }
     assert [Decimal(str(r.value)) for r in rows] == [Decimal("12.3456"), Decimal("-3")]
     assert latest == [("http://county.test/a.html", 200, 1)]
+
+
+EARLIER = [script.revision for script in reversed(list(script_directory().walk_revisions()))][:-1]
+PAYLOAD = b"<html>report of an earlier archive</html>"
+
+
+def store_at_revision(url: str, revision: str) -> None:
+    """One document, capture and payload, written as the schema of ``revision`` holds them."""
+    import hashlib
+
+    import sqlalchemy as sa
+
+    sha256 = hashlib.sha256(PAYLOAD).hexdigest()
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            blob_columns = {c["name"] for c in inspect(connection).get_columns("blobs")}
+            if "content" not in blob_columns:  # the bytes live in WARC files from 0008 on
+                with Session(connection) as session:
+                    store_capture(session, url="http://county.test/old.html", final_url="http://county.test/old.html",
+                                  status=200, headers={"Content-Type": "text/html"}, body=PAYLOAD, fetched_at=T0)
+                    session.flush()
+                return
+            blobs = sa.table("blobs", sa.column("sha256"), sa.column("size"), sa.column("content", sa.LargeBinary))
+            documents = sa.table("documents", sa.column("id"), sa.column("url"), sa.column("first_seen_at"))
+            captures = sa.table(
+                "captures", *(sa.column(name) for name in (
+                    "id", "document_id", "blob_sha256", "url", "final_url", "status", "content_type",
+                    "fetched_at", "last_seen_at", "times_seen")), sa.column("headers", sa.JSON),
+            )
+            stamp = "2024-03-01 08:00:00.000000" if connection.dialect.name == "sqlite" else T0
+            connection.execute(blobs.insert().values(sha256=sha256, size=len(PAYLOAD), content=PAYLOAD))
+            connection.execute(documents.insert().values(id=1, url="http://county.test/old.html", first_seen_at=stamp))
+            connection.execute(captures.insert().values(
+                id=1, document_id=1, blob_sha256=sha256, url="http://county.test/old.html",
+                final_url="http://county.test/old.html", status=200, content_type="text/html",
+                headers={"Content-Type": "text/html"}, fetched_at=stamp, last_seen_at=stamp, times_seen=1,
+            ))
+    finally:
+        engine.dispose()
+
+
+def assert_payload_kept(url: str) -> None:
+    from storage.archive import load_blob
+    from storage.models import Capture
+
+    engine = create_engine(url)
+    try:
+        with Session(engine) as session:
+            (capture,) = session.query(Capture).all()
+            assert capture.url == "http://county.test/old.html"
+            assert load_blob(session, capture.blob_sha256) == PAYLOAD
+    finally:
+        engine.dispose()
+
+
+def test_every_earlier_revision_upgrades_with_its_data(archive_url):
+    assert EARLIER[0] == "0001" and len(EARLIER) >= 9
+    for revision in EARLIER:
+        downgrade(archive_url, "base")  # a fresh archive at each revision
+        upgrade(archive_url, revision)
+        store_at_revision(archive_url, revision)
+        upgrade(archive_url)
+        assert_payload_kept(archive_url)
+
+
+def test_the_newest_revision_downgrades_one_step_with_data(archive_url):
+    upgrade(archive_url)
+    store_at_revision(archive_url, "head")
+    downgrade(archive_url, "-1")
+    engine = create_engine(archive_url)
+    try:
+        indexes = {ix["name"] for ix in inspect(engine).get_indexes("captures")}
+        assert "ix_captures_document_fetched" not in indexes and "ix_captures_document_id" in indexes
+    finally:
+        engine.dispose()
+    assert_payload_kept(archive_url)
+    upgrade(archive_url)
+    assert_payload_kept(archive_url)
