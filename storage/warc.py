@@ -27,6 +27,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import make_url
@@ -430,8 +431,6 @@ def _http_headers(status: int, headers: Mapping[str, Sequence[str]], length: int
 def _request(writer: WARCWriter, fetch: Fetch, response):
     headers = dict(fetch.request_headers or {})
     pairs = [(name, value) for name, values in headers.items() for value in values]
-    from urllib.parse import urlsplit
-
     parts = urlsplit(fetch.final_url)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     if not any(name.lower() == "host" for name, _ in pairs):
