@@ -5,7 +5,9 @@ Each host's crawler keeps its request queue and duplicate filter in Redis under
 never mix) and the crawl id is chosen by the first process, which alone sends the start
 requests: the others take requests from the shared queue. List pages are filtered too (their
 requests skip Scrapy's filter, which would otherwise send each once per process), keeping the
-fragment a script app's column is named by.
+fragment a script app's column is named by. The list pages stay with the first process, which
+walks every column whole (its bounds, its outcome, what it listed); items and attachments go
+to the shared queue. A process that joined walks no column and reports no column outcome.
 
 Politeness across processes: a request takes one of the host's
 ``CONCURRENT_REQUESTS_PER_DOMAIN`` slots in Redis (each with an expiry, so a killed process
@@ -25,6 +27,7 @@ import os
 import socket
 import time
 import uuid
+from collections import deque
 from urllib.parse import urlsplit
 
 from scrapy import signals
@@ -122,6 +125,7 @@ class SharedScheduler:
         self.namespace = settings.get("DISCLOSURE_REDIS_NAMESPACE") or "disclosure:default"
         self.process_id = settings.get("DISCLOSURE_PROCESS_ID") or uuid.uuid4().hex
         self.seeder = False
+        self.lists: deque = deque()  # the first process's list requests, walked by it alone
         self._pop = self.server.register_script(_POP_AND_MARK)
 
     @classmethod
@@ -137,6 +141,8 @@ class SharedScheduler:
         if not self.seeder:
             crawl_id = to_unicode(self.server.get(self.crawl_key) or crawl_id)
         self.crawl_id = crawl_id
+        if not self.seeder:
+            spider.column_outcomes = {}  # its walks read no list page: the first process says how columns ended
         prefix = f"{host_prefix}:{crawl_id}"
         self.busy_key = f"{prefix}:busy"
         self.queue = PriorityQueue(server=self.server, spider=spider, key=f"{prefix}:requests")
@@ -162,11 +168,17 @@ class SharedScheduler:
         )
         if filtered and self.df.request_seen(request):
             return False
+        if request.meta.get("role") == "list" and self.seeder:
+            self.lists.append(request)
+            return True
         self.stats.inc_value("scheduler/enqueued/redis")
         self.queue.push(request)
         return True
 
     def next_request(self):
+        if self.lists:
+            self.mark_busy(True)
+            return self.lists.popleft()
         encoded = self._pop(keys=[self.queue.key, self.busy_key], args=[self.process_id, time.time() + BUSY_SECONDS])
         if not encoded:
             return None
@@ -174,7 +186,7 @@ class SharedScheduler:
         return self.queue._decode_request(encoded)
 
     def has_pending_requests(self) -> bool:
-        return len(self.queue) > 0
+        return bool(self.lists) or len(self.queue) > 0
 
     def others_busy(self) -> bool:
         now = time.time()

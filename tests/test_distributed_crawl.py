@@ -17,7 +17,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from crawler import settings
 from simportal import PortalServer, build_site
-from storage.models import Capture, CrawlRun, Document
+from storage.models import Capture, CrawlRun, CrawlRunPortal, Document
 
 from .cli_runner import run_cli
 from .slow_portal import slow_site
@@ -72,6 +72,7 @@ def test_two_processes_archive_every_document_once_within_the_host_limit(redis_s
                 dict(session.execute(select(Document.url, func.count(Capture.id)).join(Capture).group_by(Document.url)).all())
             )
             runs = session.execute(select(CrawlRun.status, CrawlRun.pid)).all()
+            columns = [column for (listed,) in session.execute(select(CrawlRunPortal.outcomes)) for column in listed or ()]
     finally:
         engine.dispose()
     assert per_document and set(per_document.values()) == {1}, per_document.most_common(3)
@@ -79,6 +80,9 @@ def test_two_processes_archive_every_document_once_within_the_host_limit(redis_s
     assert {report.page_path for report in site.expected} <= archived_paths
     assert {path for path in site.pages if path.startswith(site.column_path)} <= archived_paths
     assert [status for status, _ in runs] == ["finished", "finished"] and len({pid for _, pid in runs}) == 2
+    # the first process walked the column whole; the one that joined reports no column of its own
+    assert [column["ended"] for column in columns] == ["complete"]
+    assert columns[0]["list_pages"] == len([p for p in site.pages if p.startswith(site.column_path + "index")])
 
     payloads: Counter[str] = Counter()  # a payload's bytes are written once: a response record
     records: Counter[str] = Counter()  # a fetch is one record: its response, or a revisit of a held payload

@@ -223,6 +223,8 @@ class PortalColumnSpider(scrapy.Spider):
         self.logger.warning("could not fetch %s (%s): %s", request.url, role or "request", reason)
 
     def closed(self, reason: str) -> None:
+        if not self.column_outcomes:
+            return  # a process that joined a shared crawl (crawler.distributed) walked no column
         outcomes = {key: walk.finish() for key, walk in self.walks.items()}
         stats = self.crawler.stats
         stats.set_value("disclosure/column_outcomes", {key: asdict(o) for key, o in outcomes.items()})
