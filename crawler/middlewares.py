@@ -12,8 +12,6 @@ from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
-from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet import threads
 
 from storage.archive import load_blob, load_payload
 from storage.db import database_url, open_archive, session_scope
@@ -143,17 +141,17 @@ class FrontierMiddleware:
             request.headers.setdefault(name, value)
         return None
 
-    async def process_response(self, request, response):
+    def process_response(self, request, response):
         if "from_archive" in response.flags:
             self._count("disclosure/not_requested")
-            return await self._stored_response(self.known[request.url], request, response, FROM_ARCHIVE_HEADER)
+            return self._stored_response(self.known[request.url], request, response, FROM_ARCHIVE_HEADER)
         if response.status != 304:
             return response
         doc = self.known.get(document_url(request))
         if doc is None or not conditional_headers(doc):
             return response  # a 304 nobody asked for is archived as it came
         self._count("disclosure/not_modified")
-        return await self._stored_response(doc, request, response, NOT_MODIFIED_HEADER)
+        return self._stored_response(doc, request, response, NOT_MODIFIED_HEADER)
 
     def process_exception(self, request, exception):
         if isinstance(exception, IgnoreRequest) or self.engine is None:
@@ -178,12 +176,12 @@ class FrontierMiddleware:
             self.unanswered.setdefault(url, (portal, failed_at))
         return None
 
-    async def _stored_response(self, doc: KnownDocument, request, response, marker: str):
+    def _stored_response(self, doc: KnownDocument, request, response, marker: str):
         """The stored response; for a page (whose links the spider reads again) with its body,
-        read in a thread: no file is read or hashed in the reactor's. An attachment needs none."""
+        read from where the frontier says it is: one seek, no query. An attachment needs none."""
         body = b""
         if (doc.role or "item") != "attachment" and self.engine is not None:
-            body = await maybe_deferred_to_future(threads.deferToThread(self._stored_body, doc))
+            body = self._stored_body(doc)
         headers = _stored_headers(doc, marker)
         cls = responsetypes.from_args(headers=headers, url=response.url, body=body)
         return cls(
