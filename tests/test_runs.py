@@ -131,10 +131,10 @@ def test_columns_on_one_host_share_one_politeness_budget(tmp_path):
     assert {p["portal"]: p["requests"] > 0 for p in run["portals"]} == {"first": True, "second": True}
 
 
-def test_a_crawl_stopped_with_ctrl_c_is_recorded_interrupted(tmp_path):
+def test_a_crawl_stopped_with_ctrl_c_is_recorded_interrupted(archive_url, tmp_path):
     import signal
 
-    db = f"sqlite:///{tmp_path / 'archive.sqlite'}"
+    db = archive_url
     site, _ = slow_site(build_site("demo"), 0.3)
     with PortalServer(site) as server:
         crawl = subprocess.Popen(

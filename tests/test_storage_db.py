@@ -45,20 +45,20 @@ def _config() -> Config:
     return config
 
 
-def test_opening_twice_keeps_the_data(sqlite_url):
-    engine = open_archive(sqlite_url)
+def test_opening_twice_keeps_the_data(archive_url):
+    engine = open_archive(archive_url)
     with session_scope(engine) as session:
         session.add(Blob(sha256="a" * 64, size=1, warc_file="a.warc.gz", warc_offset=0, warc_length=1))
     engine.dispose()
 
-    engine = open_archive(sqlite_url)
+    engine = open_archive(archive_url)
     with session_scope(engine) as session:
         assert session.get(Blob, "a" * 64).warc_file == "a.warc.gz"
     engine.dispose()
 
 
-def test_session_scope_rolls_back_on_error(sqlite_url):
-    engine = open_archive(sqlite_url)
+def test_session_scope_rolls_back_on_error(archive_url):
+    engine = open_archive(archive_url)
     with pytest.raises(RuntimeError), session_scope(engine) as session:
         session.add(Blob(sha256="b" * 64, size=1, warc_file="b.warc.gz", warc_offset=0, warc_length=1))
         session.flush()
