@@ -65,6 +65,29 @@ def test_report_items_have_their_attachments_followed_with_the_page_as_parent():
     assert requests[0].meta["parent_url"] == url
 
 
+def test_an_item_page_is_parsed_once_when_its_link_names_a_report(monkeypatch):
+    import crawler.spiders.portal as portal
+    from crawler import listing
+    from extract.html import parse_html
+
+    parsed = []
+
+    def counting(text, *args, **kwargs):
+        parsed.append(text)
+        return parse_html(text, *args, **kwargs)
+
+    monkeypatch.setattr(portal, "parse_html", counting)
+    monkeypatch.setattr(listing, "parse_html", counting)  # the platform's reading of the page
+    spider = make_spider(platform="trs")
+    url = BASE + "202301/t20230115_1.html"
+    named = {"link_text": "城关镇人民政府2022年政府信息公开工作年度报告"}
+    _, requests = split(spider.parse_item(respond(url, REPORT_PAGE, meta=named)))
+    assert [r.url for r in requests] == [BASE + "202301/P020230115000001.docx"] and len(parsed) == 1
+    parsed.clear()  # a link that does not tell: the title is read from the page as well
+    _, requests = split(spider.parse_item(respond(url, REPORT_PAGE, meta={"link_text": "城关镇…"})))
+    assert len(requests) == 1 and len(parsed) == 2
+
+
 def test_non_report_items_are_archived_but_not_followed():
     spider = make_spider()
     page = REPORT_PAGE.replace("城关镇人民政府2022年政府信息公开工作年度报告", "政府信息公开指南")
