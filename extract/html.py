@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from copy import deepcopy
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -67,13 +68,15 @@ class Page:
 def read_page(html: str, *, url: str | None = None, fetched_at: datetime | None = None) -> Page:
     tree = parse_html(html)
     body = report_body(tree)
-    body_text = _normalize_block_text(block_text(body))
+    page_body = tree.find("body")
+    page_text, body_text = _block_texts(page_body if page_body is not None else tree, body)
+    body_text = _normalize_block_text(body_text)
     warnings: list[str] = []
     try:
-        text, extracted_title = _trafilatura_text(tree, url=url, fetched_at=fetched_at)
+        text = _trafilatura_text(tree)
     # its heuristics run on any markup a portal serves; the CMS body text still stands
     except Exception as error:  # noqa: BLE001
-        text, extracted_title = "", None
+        text = ""
         warnings.append(f"body text extraction failed ({type(error).__name__}); used the page's own text")
     in_cms_body = body.tag != "body"
     if (in_cms_body and len(text) < len(body_text) // 2) or not text:
@@ -81,9 +84,9 @@ def read_page(html: str, *, url: str | None = None, fetched_at: datetime | None 
         text = body_text
     if not text:
         warnings.append("page has no body text")
-    metadata = page_metadata(tree)
+    metadata = _metadata_from_text(page_text)
     return Page(
-        title=page_title(tree, extracted_title),
+        title=page_title(tree, lambda: _trafilatura_title(tree, url=url, fetched_at=fetched_at)),
         text=text,
         metadata=metadata,
         published=published_date(metadata),
@@ -122,7 +125,23 @@ def block_text(element: lxml.html.HtmlElement) -> str:
     return "".join(parts)
 
 
-def _walk(element: etree._Element, parts: list[str]) -> None:
+def _block_texts(whole: lxml.html.HtmlElement, part: lxml.html.HtmlElement) -> tuple[str, str]:
+    """``block_text`` of ``whole`` and of ``part`` (an element inside it, or outside), in one walk."""
+    parts: list[str] = []
+    marks: list[int] = []
+    _walk(whole, parts, part, marks)
+    if len(marks) != 2:
+        return "".join(parts), block_text(part)
+    return "".join(parts), "".join(parts[marks[0]:marks[1]])
+
+
+def _walk(element: etree._Element, parts: list[str], marked: etree._Element | None = None,
+          marks: list[int] | None = None) -> None:
+    if element is marked:
+        marks.append(len(parts))
+        _walk(element, parts)
+        marks.append(len(parts))
+        return
     tag = element.tag if isinstance(element.tag, str) else ""
     if tag.lower() in _SKIP_TAGS or not isinstance(element.tag, str):
         if element.tail:
@@ -134,7 +153,7 @@ def _walk(element: etree._Element, parts: list[str]) -> None:
     if element.text:
         parts.append(element.text)
     for child in element:
-        _walk(child, parts)
+        _walk(child, parts, marked, marks)
     if block:
         parts.append("\n")
     if element.tail:
@@ -150,24 +169,31 @@ def _normalize_block_text(text: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def _trafilatura_text(tree: lxml.html.HtmlElement, *, url: str | None,
-                      fetched_at: datetime | None) -> tuple[str, str | None]:
-    max_date = fetched_at.date().isoformat() if fetched_at else _FIXED_MAX_DATE
+def _trafilatura_text(tree: lxml.html.HtmlElement) -> str:
     # trafilatura works on its own copy of a tree it is given: ours stays as parsed
     result = trafilatura.bare_extraction(
         _sane_spans(tree),
-        url=url,
-        with_metadata=True,
         include_tables=True,
         include_comments=False,
         deduplicate=False,
         favor_recall=True,
-        date_extraction_params={"original_date": True, "extensive_search": False,
-                                "min_date": _MIN_DATE, "max_date": max_date},
     )
-    if result is None:
-        return "", None
-    return (result.text or "").strip(), result.title
+    return "" if result is None else (result.text or "").strip()
+
+
+def _trafilatura_title(tree: lxml.html.HtmlElement, *, url: str | None, fetched_at: datetime | None) -> str | None:
+    """trafilatura's metadata title; asked for only when the page has no heading of its own (it costs
+    as much as a third of the body text extraction)."""
+    max_date = fetched_at.date().isoformat() if fetched_at else _FIXED_MAX_DATE
+    try:
+        metadata = trafilatura.extract_metadata(
+            deepcopy(tree), default_url=url, extensive=False,
+            date_config={"original_date": True, "extensive_search": False, "min_date": _MIN_DATE,
+                         "max_date": max_date},
+        )
+    except Exception:  # noqa: BLE001  (as for the body text: the page's own title still stands)
+        return None
+    return metadata.title if metadata else None
 
 
 def _sane_spans(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
@@ -192,8 +218,12 @@ def _span_size(value: str | None) -> int:
     return int(digits) if digits.isascii() and digits.isdigit() else 1
 
 
-def page_title(tree: lxml.html.HtmlElement, extracted_title: str | None) -> str | None:
-    """The article heading: a detail heading, else trafilatura's title, else <title> minus the site name."""
+def page_title(tree: lxml.html.HtmlElement,
+               extracted_title: str | None | Callable[[], str | None] = None) -> str | None:
+    """The article heading: a detail heading, else trafilatura's title, else <title> minus the site name.
+
+    ``extracted_title`` may be a function giving trafilatura's title: called only when it counts.
+    """
     head_title = normalize_space(tree.findtext(".//title") or "")
     stripped = strip_site_name(head_title)
     site_parts = set(_title_parts(head_title)[1:])
@@ -201,13 +231,14 @@ def page_title(tree: lxml.html.HtmlElement, extracted_title: str | None) -> str 
     headings = [text for text in headings if 4 <= len(text) <= 150 and text not in site_parts]
     # a site logo can be an <h1> too: a heading that agrees with <title> goes first
     related = [text for text in headings if stripped and (stripped in text or text in stripped)]
+    if related or headings:
+        return (related or headings)[0]
+    if callable(extracted_title):
+        extracted_title = extracted_title()
     extracted = normalize_space(extracted_title or "")
     if extracted in site_parts or len(extracted) < 4:
         extracted = ""
-    for candidate in (*related, *headings, extracted, stripped):
-        if candidate:
-            return candidate
-    return None
+    return extracted or stripped or None
 
 
 def _heading_candidates(tree: lxml.html.HtmlElement) -> list[str]:
@@ -236,7 +267,11 @@ def strip_site_name(head_title: str) -> str:
 def page_metadata(tree: lxml.html.HtmlElement) -> tuple[tuple[str, str], ...]:
     """The 索引号/发布机构/... block as published, first occurrence of each label."""
     body = tree.find("body")
-    lines = [normalize_space(line) for line in block_text(body if body is not None else tree).splitlines()]
+    return _metadata_from_text(block_text(body if body is not None else tree))
+
+
+def _metadata_from_text(text: str) -> tuple[tuple[str, str], ...]:
+    lines = [normalize_space(line) for line in text.splitlines()]
     lines = [line for line in lines if line]
     found: dict[str, str] = {}
     for index, line in enumerate(lines):

@@ -11,6 +11,7 @@ also accept Arabic-Indic, Thai, Devanagari… digits, and NFKC turns "①" or "�
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ class CellNumber:
     problem: str | None = None  # set when the cell looks like a number but is not one
 
 
+@functools.lru_cache(maxsize=16384)  # every cell is cleaned several times while a table is read
 def clean_cell(text: str) -> str:
     """NFKC-normalise and drop all whitespace (PDF text splits digits with spaces)."""
     text = unicodedata.normalize("NFKC", text or "")
@@ -47,6 +49,7 @@ def clean_cell(text: str) -> str:
     return "".join(text.split())
 
 
+@functools.lru_cache(maxsize=8192)  # a table repeats the same few characters thousands of times
 def _is_foreign_digit(char: str) -> bool:
     if char in _DIGITS:
         return False
@@ -56,6 +59,8 @@ def _is_foreign_digit(char: str) -> bool:
 
 
 def has_foreign_digits(text: str) -> bool:
+    if (text or "").isascii():  # an ASCII character is an ASCII digit or no digit at all
+        return False
     return any(_is_foreign_digit(char) for char in text or "")
 
 
