@@ -83,8 +83,8 @@ def status(capsys, db, *options) -> str:
     return capsys.readouterr().out
 
 
-def test_status_flags_portals_turned_into_a_block_page_and_a_soft_404(tmp_path, capsys):
-    db = f"sqlite:///{tmp_path / 'archive.sqlite'}"
+def test_status_flags_portals_turned_into_a_block_page_and_a_soft_404(archive_url, tmp_path, capsys):
+    db = archive_url
     site = build_site("demo")
     with PortalServer(site) as blocked, PortalServer(site) as gone:
         registry = tmp_path / "portals.toml"
