@@ -271,6 +271,7 @@ class SharedHostSlots:
         self.stats = crawler.stats
         self._take = self.server.register_script(_TAKE_SLOT)
         self._count = 0
+        self._waiting: dict[str, asyncio.Lock] = {}
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -285,9 +286,10 @@ class SharedHostSlots:
         hold = float(request.meta.get("download_timeout") or self.timeout) + SLOT_GRACE_SECONDS
         keys = [f"disclosure:host:{host}:slots", f"disclosure:host:{host}:next"]
         waited = False
-        while not self._take(keys=keys, args=[token, self.limit, hold, self.delay]):
-            waited = True
-            await asyncio.sleep(0.01)
+        async with self._waiting.setdefault(host, asyncio.Lock()):  # one request of a process asks at a time
+            while not self._take(keys=keys, args=[token, self.limit, hold, self.delay]):
+                waited = True
+                await asyncio.sleep(0.005)
         if waited:
             self.stats.inc_value("disclosure/redis_slot_waits")
         request.meta["redis_slot"] = (keys[0], token)

@@ -47,6 +47,22 @@ def crawl_command(start_url: str, db: str, namespace: str) -> list[str]:
     ]
 
 
+def warc_records(folder: Path) -> tuple[Counter[str], Counter[str], set[str]]:
+    """Response records per payload digest, response and revisit records per URL, files written."""
+    payloads: Counter[str] = Counter()  # a payload's bytes are written once: a response record
+    records: Counter[str] = Counter()  # a fetch is one record: its response, or a revisit of a held payload
+    writers = set()
+    for path in folder.rglob("*.warc.gz"):
+        with path.open("rb") as stream:
+            for record in ArchiveIterator(stream):
+                if record.rec_type in ("response", "revisit"):
+                    records[record.rec_headers.get_header("WARC-Target-URI")] += 1
+                    writers.add(path.name)
+                if record.rec_type == "response":
+                    payloads[record.rec_headers.get_header("WARC-Payload-Digest")] += 1
+    return payloads, records, writers
+
+
 def test_two_processes_archive_every_document_once_within_the_host_limit(redis_server, postgresql_url, tmp_path):
     import redis
 
@@ -61,40 +77,45 @@ def test_two_processes_archive_every_document_once_within_the_host_limit(redis_s
             for _ in range(2)
         ]
         outputs = [process.communicate(timeout=240) for process in processes]
-    for process, (out, err) in zip(processes, outputs, strict=True):
-        assert process.returncode == 0, err[-2000:]
+        for process, (out, err) in zip(processes, outputs, strict=True):
+            assert process.returncode == 0, err[-2000:]
+        shared_max = in_flight.max_in_flight
+        payloads, records, writers = warc_records(warc_folder)
+        # the crawl's keys went with it: the same command starts a new crawl, which revalidates
+        again = run_cli(*command[3:], cwd=tmp_path)
+    assert again.returncode == 0, again.stderr[-2000:]
 
-    assert in_flight.max_in_flight == settings.CONCURRENT_REQUESTS_PER_DOMAIN
+    assert shared_max == settings.CONCURRENT_REQUESTS_PER_DOMAIN
     engine = create_engine(postgresql_url)
     try:
         with Session(engine) as session:
             per_document = Counter(
                 dict(session.execute(select(Document.url, func.count(Capture.id)).join(Capture).group_by(Document.url)).all())
             )
-            runs = session.execute(select(CrawlRun.status, CrawlRun.pid)).all()
-            columns = [column for (listed,) in session.execute(select(CrawlRunPortal.outcomes)) for column in listed or ()]
+            runs = session.execute(select(CrawlRun.status, CrawlRun.pid).order_by(CrawlRun.id)).all()
+            shared_runs = select(CrawlRun.id).order_by(CrawlRun.id).limit(2).scalar_subquery()
+            columns = [
+                column
+                for (listed,) in session.execute(select(CrawlRunPortal.outcomes).where(CrawlRunPortal.run_id.in_(shared_runs)))
+                for column in listed or ()
+            ]
+            revalidated = session.execute(
+                select(CrawlRunPortal.requests, CrawlRunPortal.not_modified, CrawlRunPortal.new_documents)
+                .join(CrawlRun).order_by(CrawlRun.id.desc()).limit(1)
+            ).one()
     finally:
         engine.dispose()
     assert per_document and set(per_document.values()) == {1}, per_document.most_common(3)
     archived_paths = {url.removeprefix(server.url) for url in per_document}
     assert {report.page_path for report in site.expected} <= archived_paths
     assert {path for path in site.pages if path.startswith(site.column_path)} <= archived_paths
-    assert [status for status, _ in runs] == ["finished", "finished"] and len({pid for _, pid in runs}) == 2
+    assert [status for status, _ in runs] == ["finished"] * 3 and len({pid for _, pid in runs[:2]}) == 2
+    requests, not_modified, new_documents = revalidated
+    assert requests > 0 and not_modified > 0 and new_documents == 0
     # the first process walked the column whole; the one that joined reports no column of its own
     assert [column["ended"] for column in columns] == ["complete"]
     assert columns[0]["list_pages"] == len([p for p in site.pages if p.startswith(site.column_path + "index")])
 
-    payloads: Counter[str] = Counter()  # a payload's bytes are written once: a response record
-    records: Counter[str] = Counter()  # a fetch is one record: its response, or a revisit of a held payload
-    writers = set()
-    for path in warc_folder.rglob("*.warc.gz"):
-        with path.open("rb") as stream:
-            for record in ArchiveIterator(stream):
-                if record.rec_type in ("response", "revisit"):
-                    records[record.rec_headers.get_header("WARC-Target-URI")] += 1
-                    writers.add(path.name)
-                if record.rec_type == "response":
-                    payloads[record.rec_headers.get_header("WARC-Payload-Digest")] += 1
     assert set(payloads.values()) == {1}
     assert records == per_document
     assert len(writers) >= 2, "one process did all the work: the crawl was not shared"
