@@ -202,7 +202,8 @@ class SharedScheduler:
 
 class SharedCrawlEnd:
     """Keeps a process's crawler open while any process of its crawl still works, and wakes its
-    engine when the shared queue has requests (Scrapy looks only every five seconds when idle)."""
+    engine while it is idle (Scrapy looks at its queue, and asks whether to close, only every five
+    seconds when idle)."""
 
     def __init__(self, crawler) -> None:
         self.crawler = crawler
@@ -234,7 +235,7 @@ class SharedCrawlEnd:
             return
         working = engine.downloader.active or not engine.scraper.slot.is_idle() or engine._start is not None
         self.scheduler.mark_busy(bool(working))
-        if not working and self.scheduler.has_pending_requests():
+        if not working:  # take what others queued, or see sooner that the crawl is over
             engine._slot.nextcall.schedule()
 
     def idle(self, spider) -> None:
