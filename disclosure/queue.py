@@ -2,10 +2,10 @@
 
 The command that enqueues lists the captures to read and puts them on the queue in
 batches; each worker (any machine that reaches the database, the WARC folder and Redis)
-reads a batch under the extraction limits, in its own limited process, and stores each
-capture in its own transaction, exactly as a local run does. Storing is idempotent (the
-row for a version is replaced), so a batch whose worker died is simply read again: RQ
-puts it back on the queue (its retries) once its execution has expired.
+reads a batch under the extraction limits, in its own limited process, and stores it in
+one transaction, each capture in its own savepoint, exactly as a local run does. Storing
+is idempotent (the row for a version is replaced), so a batch whose worker died is simply
+read again: RQ puts it back on the queue (its retries) once its execution has expired.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from storage.archive import CaptureRef, captures_to_extract
 from storage.db import open_archive, session_scope
 from storage.models import Capture
 
-from .extraction import ExtractionSummary, _contents, _store
+from .extraction import ExtractionSummary, _contents, _store_batch
 from .workers import IN_FLIGHT_PER_WORKER, LimitedWorkers
 
 QUEUE_NAME = "disclosure-extract"
@@ -190,8 +190,10 @@ def extract_batch(capture_ids: Sequence[int], parser_version: str, limits: Limit
     counts = {"report": 0, "other": 0, "failed": 0}
     contents = _contents(_engine, refs, batch=IN_FLIGHT_PER_WORKER)
     with closing(_reading_pool(limits).outcomes(contents)) as outcomes:
-        for ref, outcome in outcomes:
-            counts[_store(_engine, ref, outcome, parser_version)] += 1
+        read = list(outcomes)
+    # one transaction for the batch: a worker killed before it commits leaves the batch unread
+    for kind in _store_batch(_engine, read, parser_version):
+        counts[kind] += 1
     return counts
 
 

@@ -59,7 +59,9 @@ def start_worker(db_url: str, cwd: Path, *extra: str) -> subprocess.Popen:
     )
 
 
-def test_a_queue_run_stores_row_for_row_what_a_local_run_stores(archive_url, queue, tmp_path):
+def test_a_queue_run_stores_row_for_row_what_a_local_run_stores(postgresql_url, queue, tmp_path):
+    """A team's set-up: PostgreSQL, two workers (the killed-worker test below covers SQLite)."""
+    archive_url = postgresql_url
     engine = open_archive(archive_url)
     count = fill(engine, every_format=False)
     local = extract_archive(engine, jobs=1, parser_version="local")
