@@ -18,7 +18,7 @@ SEED_IDENTITIES = {
 }
 COMMANDS = (
     "crawl", "extract", "export", "checks", "parse", "demo", "db", "history", "runs", "schedule", "status",
-    "browse", "verify", "correct", "corrections", "review", "show",
+    "browse", "verify", "correct", "corrections", "review", "show", "worker",
 )
 
 
