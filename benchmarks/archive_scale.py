@@ -184,6 +184,17 @@ def measure(name: str, url: str, path: Path | None, reports: int, values: int, s
     }
 
 
+def show(r: dict) -> dict:
+    print(
+        f"{r['database']}: export of {r['values']:,} numbers: ORM {r['orm_seconds']} s, SQL {r['sql_seconds']} s, "
+        f"ratio {r['orm_over_sql']} (aim ≤ 1.2); database {r['database_bytes'] / 2**20:,.1f} MiB for "
+        f"{r['raw_bytes'] / 2**30:,.2f} GiB of raw bytes: {r['index_share']:.2%} (aim < 5%); "
+        f"generated in {r['generate_seconds']} s",
+        flush=True,
+    )
+    return r
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--reports", type=int, default=100_000)
@@ -198,7 +209,7 @@ def main() -> None:
     if args.db in ("sqlite", "both"):
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "scale.sqlite"
-            results.append(measure("sqlite", f"sqlite:///{path}", path, args.reports, args.values, sizes))
+            results.append(show(measure("sqlite", f"sqlite:///{path}", path, args.reports, args.values, sizes)))
     if args.db in ("postgresql", "both"):
         import psycopg
 
@@ -208,17 +219,10 @@ def main() -> None:
             connection.execute(f"CREATE SCHEMA {schema}")
         try:
             url = f"{args.pg}?options=-csearch_path%3D{schema}"
-            results.append(measure("postgresql", url, None, args.reports, args.values, sizes))
+            results.append(show(measure("postgresql", url, None, args.reports, args.values, sizes)))
         finally:
             with psycopg.connect(dsn, autocommit=True) as connection:
                 connection.execute(f"DROP SCHEMA {schema} CASCADE")
-    for r in results:
-        print(
-            f"{r['database']}: export of {r['values']:,} numbers: ORM {r['orm_seconds']} s, SQL {r['sql_seconds']} s, "
-            f"ratio {r['orm_over_sql']} (aim ≤ 1.2); database {r['database_bytes'] / 2**20:,.1f} MiB for "
-            f"{r['raw_bytes'] / 2**30:,.2f} GiB of raw bytes: {r['index_share']:.2%} (aim < 5%); "
-            f"generated in {r['generate_seconds']} s"
-        )
     if args.json:
         print(json.dumps(results))
 
