@@ -1,13 +1,16 @@
 """Running extraction over the archive: stored bytes in, extraction rows out.
 
 Worker processes only turn bytes into records; this process alone reads the archive
-and writes to it, one capture per transaction, in capture order, so a run with many
-workers stores exactly what a run with one stores.
+and writes to it, in capture order, so a run with many workers stores exactly what a
+run with one stores. Results are written a batch per transaction, each capture in its
+own savepoint: a record that does not fit fails alone, and a killed run loses at most
+the batch it was writing (those captures are extracted again next time).
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass, replace
@@ -25,6 +28,10 @@ from .progress import progress_bar
 from .workers import IN_FLIGHT_PER_WORKER, Extractor, LimitedWorkers, Outcome, extract_one, one_line
 
 log = logging.getLogger(__name__)
+
+# Results per write transaction, and the longest a finished result waits to be written.
+WRITE_BATCH = 64
+WRITE_SECONDS = 2.0
 
 record = dataclass(frozen=True, slots=True, kw_only=True)
 
@@ -67,9 +74,19 @@ def extract_archive(
     shown = progress_bar(len(pending), enabled=progress, description=f"parser {parser_version}")
     # closing(): the workers stop at once when writing fails, not when the generator is collected
     with closing(_outcomes(engine, pending, extractor, workers, limits)) as outcomes, shown as bar:
+        batch: list[tuple[CaptureRef, Outcome]] = []
+        started = time.monotonic()
         for ref, outcome in outcomes:
-            counts[_store(engine, ref, outcome, parser_version)] += 1
-            bar.update(1)
+            batch.append((ref, outcome))
+            if len(batch) >= WRITE_BATCH or time.monotonic() - started >= WRITE_SECONDS:
+                for kind in _store_batch(engine, batch, parser_version):
+                    counts[kind] += 1
+                bar.update(len(batch))
+                batch, started = [], time.monotonic()
+        if batch:
+            for kind in _store_batch(engine, batch, parser_version):
+                counts[kind] += 1
+            bar.update(len(batch))
     return ExtractionSummary(
         parser_version=parser_version,
         captures=len(pending),
@@ -111,16 +128,23 @@ def _blob(session, sha256: str) -> bytes | None:
         return None
 
 
-def _store(engine: Engine, ref: CaptureRef, outcome: Outcome, parser_version: str) -> str:
-    """Write one outcome in its own transaction; returns "report", "other" or "failed"."""
+def _store_batch(engine: Engine, batch: list[tuple[CaptureRef, Outcome]], parser_version: str) -> list[str]:
+    """Write outcomes in one transaction; for each, "report", "other" or "failed"."""
+    # repeated after a lost connection: each row for this version is replaced, never doubled
+    return in_transaction(engine, lambda session: [_store(session, ref, outcome, parser_version)
+                                                   for ref, outcome in batch])
+
+
+def _store(session, ref: CaptureRef, outcome: Outcome, parser_version: str) -> str:
+    """Write one outcome in its own savepoint; returns "report", "other" or "failed"."""
     error = outcome.error
     document = outcome.document
     if document is not None:
         if document.parser_version != parser_version:
             document = replace(document, parser_version=parser_version)
         try:
-            # repeated after a lost connection: the row for this version is replaced, never doubled
-            in_transaction(engine, lambda session: record_extraction(session, ref.capture_id, document))
+            with session.begin_nested():
+                record_extraction(session, ref.capture_id, document)
             return "report" if document.is_annual_report else "other"
         except exc.DBAPIError:
             raise  # the database itself failed: recording a failure would fail too
@@ -128,10 +152,8 @@ def _store(engine: Engine, ref: CaptureRef, outcome: Outcome, parser_version: st
             # a record that does not fit its capture or the schema is that capture's failure
             error = f"cannot store the record: {one_line(storing_error)}"
     log.warning("extraction failed for %s: %s", ref.url, error)
-    failure = error or "unknown error"
-    in_transaction(
-        engine, lambda session: record_failure(session, ref.capture_id, parser_version=parser_version, error=failure)
-    )
+    with session.begin_nested():
+        record_failure(session, ref.capture_id, parser_version=parser_version, error=error or "unknown error")
     return "failed"
 
 

@@ -4,6 +4,11 @@ LibreOffice runs headless in a private, temporary profile, so conversions can ru
 side by side and never touch (or wait for) a user's running instance. The output
 zip is rewritten with fixed timestamps: the same bytes always convert to the same
 bytes with the same LibreOffice.
+
+Starting LibreOffice costs about two seconds, so a process keeps one running through
+unoserver (``lo_server``) when unoserver and a Python with LibreOffice's ``uno`` module
+are installed, and restarts it when it dies or hangs. A file that long-lived instance
+cannot convert, or a machine without unoserver, goes through ``soffice --convert-to``.
 """
 
 from __future__ import annotations
@@ -50,6 +55,15 @@ def _convert(content: bytes, *, kind: str, target: str, timeout: float) -> bytes
     program = soffice_path()
     if program is None:
         raise ExtractionError(f"{described} needs LibreOffice (soffice) on PATH: {_INSTALL_HINT}")
+    from .lo_server import convert_on_server
+
+    converted = convert_on_server(content, target=target, filter_name=_TARGETS[target][0].split(":", 1)[1],
+                                  timeout=timeout)
+    if converted is not None:
+        try:
+            return _normalized_zip(converted, _TARGETS[target][1], described)
+        except ExtractionError:
+            pass  # the one-shot conversion below says what went wrong, as it always has
     with tempfile.TemporaryDirectory(prefix="disclosure-soffice-") as work:
         work_dir = Path(work)
         source = work_dir / f"input{_input_suffix(content, kind)}"
