@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from extract import PARSER_VERSION
 from extract.limits import DEFAULT_LIMITS, Limits
@@ -198,19 +199,24 @@ def _with(crawl: CrawlSummary, **changes) -> CrawlSummary:
     return CrawlSummary(**{**asdict(crawl), **changes})
 
 
+def _heartbeat(engine: Engine, run_id: int, clock: Callable[[], datetime]):
+    return renewed(engine, HEARTBEAT, lambda session: run_store.heartbeat(session, run_id, clock()), name="run-heartbeat")
+
+
 @contextmanager
-def _heartbeat(engine: Engine, run_id: int, clock: Callable[[], datetime]) -> Iterator[None]:
+def renewed(engine: Engine, every: timedelta, renew: Callable[[Session], None], *, name: str) -> Iterator[None]:
+    """Call ``renew`` in a transaction of its own every ``every`` while the block runs (heartbeats, leases)."""
     stop = threading.Event()
 
-    def beat() -> None:
-        while not stop.wait(HEARTBEAT.total_seconds()):
+    def loop() -> None:
+        while not stop.wait(every.total_seconds()):
             try:
                 with session_scope(engine) as session:
-                    run_store.heartbeat(session, run_id, clock())
-            except Exception:  # a missed beat is retried; the run must not die of it
+                    renew(session)
+            except Exception:  # a missed renewal is tried again at the next one; the run must not die of it
                 continue
 
-    thread = threading.Thread(target=beat, name="run-heartbeat", daemon=True)
+    thread = threading.Thread(target=loop, name=name, daemon=True)
     thread.start()
     try:
         yield

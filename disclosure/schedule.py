@@ -14,7 +14,6 @@ import os
 import re
 import subprocess
 import sys
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -22,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from storage import runs as run_store
 from storage.db import open_archive, session_scope
 
-from .runs import HOST, pid_alive
+from .runs import HOST, pid_alive, renewed
 
 LOCK_NAME = "crawl"
 LOCK_TTL = timedelta(minutes=10)  # refreshed every LOCK_TTL / 10 while the run works
@@ -58,23 +57,14 @@ def run_lock(db_url: str, *, clock: Callable[[], datetime] = lambda: datetime.no
                 f"another run holds the lock: pid {holder.pid} on {holder.host} since "
                 f"{holder.acquired_at:%Y-%m-%d %H:%M:%S}Z (expires {holder.expires_at:%H:%M:%S}Z unless renewed)"
             )
-        stop = threading.Event()
+        def refresh(session) -> None:
+            run_store.refresh_lock(session, LOCK_NAME, host=HOST, pid=pid, expires_at=clock() + LOCK_TTL)
 
-        def refresh() -> None:
-            while not stop.wait(LOCK_TTL.total_seconds() / 10):
-                try:
-                    with session_scope(engine) as session:
-                        run_store.refresh_lock(session, LOCK_NAME, host=HOST, pid=pid, expires_at=clock() + LOCK_TTL)
-                except Exception:  # retried at the next beat; the lock lasts LOCK_TTL
-                    continue
-
-        thread = threading.Thread(target=refresh, name="run-lock", daemon=True)
-        thread.start()
         try:
-            yield
+            # a missed renewal is tried again a tenth of the lease later; the lease lasts LOCK_TTL
+            with renewed(engine, LOCK_TTL / 10, refresh, name="run-lock"):
+                yield
         finally:
-            stop.set()
-            thread.join()
             with session_scope(engine) as session:
                 run_store.release_lock(session, LOCK_NAME, host=HOST, pid=pid)
     finally:
