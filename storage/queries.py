@@ -158,20 +158,25 @@ def report_values(session: Session, parser_version: str, *, as_of: datetime | No
     read by the parser version then current (the newest, up to ``parser_version``, with an
     extraction made by then).
     """
+    return list(iter_report_values(session, parser_version, as_of=as_of))
+
+
+def iter_report_values(
+    session: Session, parser_version: str, *, as_of: datetime | None = None
+) -> Iterator[ReportValue]:
+    """``report_values`` as a stream: the values are read a chunk of reports at a time."""
     if as_of is not None:
         version = version_as_of(session, parser_version, as_of)
         if version is None:
-            return []
+            return
         parser_version = version
     published = published_reports(session, parser_version, as_of=as_of)
     reasons = _source_reasons(session, [p.current for p in published])
-    values = _values_by_extraction(session, [p.current.source.extraction_id for p in published])
-    rows = []
-    for report in published:
-        reason = reasons[report.current.page.document_id]
-        for value in values.get(report.current.source.extraction_id, ()):
-            rows.append(_report_value(report, value, parser_version, reason))
-    return rows
+    for chunk in chunks(published, _CHUNK):
+        values = _values_by_extraction(session, [p.current.source.extraction_id for p in chunk])
+        for report in chunk:
+            cells = values.get(report.current.source.extraction_id, ())
+            yield from _report_rows(report, cells, parser_version, reasons[report.current.page.document_id])
 
 
 def version_as_of(session: Session, parser_version: str, as_of: datetime) -> str | None:
@@ -400,7 +405,7 @@ def _source_reasons(session: Session, reports: list[_Report]) -> dict[int, str]:
     return {r.page.document_id: _source_reason(r, values) for r in reports}
 
 
-def _source_reason(report: _Report, values: dict[int, list[ExtractedValue]]) -> str:
+def _source_reason(report: _Report, values: dict[int, list[Any]]) -> str:
     page, source = report.page, report.source
     with_tables = [a for a in report.attachments if a.numbers]
     if source.document_id == page.document_id and page.numbers:
@@ -418,7 +423,7 @@ def _source_reason(report: _Report, values: dict[int, list[ExtractedValue]]) -> 
     return "no numbers in the page or its attachments; the attachment's reading stands"
 
 
-def _comparison(page: _Latest, attachment: _Latest, values: dict[int, list[ExtractedValue]]) -> str:
+def _comparison(page: _Latest, attachment: _Latest, values: dict[int, list[Any]]) -> str:
     """How an attachment's cells compare with the page's, over the cells either gives a number for."""
     ours = _cell_numbers(values.get(page.extraction_id or -1, ()))
     theirs = _cell_numbers(values.get(attachment.extraction_id or -1, ()))
@@ -429,7 +434,7 @@ def _comparison(page: _Latest, attachment: _Latest, values: dict[int, list[Extra
     return f"attachment {attachment.url} differs in {differ} of {len(keys)} cells"
 
 
-def _cell_numbers(values: Iterable[ExtractedValue]) -> dict[tuple[str, str, str], Decimal | None]:
+def _cell_numbers(values: Iterable[Any]) -> dict[tuple[str, str, str], Decimal | None]:
     return {(v.table_name, v.row_key, v.column_key): v.value for v in values}
 
 
@@ -517,19 +522,34 @@ def _latest_row(row: Any, as_of: datetime | None) -> _Latest:
     )
 
 
-def _values_by_extraction(
-    session: Session, extraction_ids: Iterable[int | None]
-) -> dict[int, list[ExtractedValue]]:
+_VALUE_COLUMNS = (
+    ExtractedValue.extraction_id,
+    ExtractedValue.table_name,
+    ExtractedValue.row_key,
+    ExtractedValue.column_key,
+    ExtractedValue.value,
+    ExtractedValue.raw,
+    ExtractedValue.value_source,
+    ExtractedValue.confidence,
+    ExtractedValue.unit,
+)
+
+
+def _values_by_extraction(session: Session, extraction_ids: Iterable[int | None]) -> dict[int, list[Any]]:
+    """Each extraction's values as rows of columns (named like ExtractedValue's attributes), in id order.
+
+    Columns, not entities: an export reads millions of values and builds no object per value.
+    """
     wanted = sorted({i for i in extraction_ids if i is not None})
-    found: dict[int, list[ExtractedValue]] = defaultdict(list)
+    found: dict[int, list[Any]] = defaultdict(list)
     for chunk in chunks(wanted, _CHUNK):
         query = (
-            select(ExtractedValue)
+            select(*_VALUE_COLUMNS)
             .where(ExtractedValue.extraction_id.in_(chunk))
             .order_by(ExtractedValue.extraction_id, ExtractedValue.id)
         )
-        for value in session.scalars(query):
-            found[value.extraction_id].append(value)
+        for value in session.connection().execute(query).all():  # Core, fetched at once: no step per row
+            found[value[0]].append(value)
     return found
 
 
@@ -539,27 +559,46 @@ def chunks(items: list, size: int) -> Iterator[list]:
         yield items[start : start + size]
 
 
-def _report_value(report: Published, value: ExtractedValue, parser_version: str, reason: str) -> ReportValue:
+def _report_rows(report: Published, cells: Iterable[Any], parser_version: str, reason: str) -> Iterator[ReportValue]:
+    """One ReportValue per cell; the report's fields are worked out once, not once per cell."""
     page, source = report.current.page, report.current.source
-    return ReportValue(
-        report_id=report.report_id,
-        body_id=report.body_id,
-        body=report.body,
-        year=report.year,
-        template=source.template or page.template,
-        source_url=source.url,
-        source_reason=reason,
-        sha256=source.sha256,
-        parser_version=parser_version,
-        table=value.table_name,
-        row=value.row_key,
-        column=value.column_key,
-        value=value.value,
-        raw=value.raw,
-        value_source=value.value_source,
-        confidence=value.confidence,
-        unit=value.unit,
-        status=report.status,
-        fetched_at=source.fetched_at,
-        document_id=source.document_id,
-    )
+    report_id, body_id, body, year, status = report.report_id, report.body_id, report.body, report.year, report.status
+    template = source.template or page.template
+    url, sha256, fetched_at, document_id = source.url, source.sha256, source.fetched_at, source.document_id
+    new, s = object.__new__, _SET
+    for _, table, row, column, value, raw, value_source, confidence, unit in cells:
+        item = new(ReportValue)
+        s.report_id(item, report_id)
+        s.body_id(item, body_id)
+        s.body(item, body)
+        s.year(item, year)
+        s.template(item, template)
+        s.source_url(item, url)
+        s.source_reason(item, reason)
+        s.sha256(item, sha256)
+        s.parser_version(item, parser_version)
+        s.status(item, status)
+        s.fetched_at(item, fetched_at)
+        s.document_id(item, document_id)
+        s.table(item, table)
+        s.row(item, row)
+        s.column(item, column)
+        s.value(item, value)
+        s.raw(item, raw)
+        s.value_source(item, value_source)
+        s.confidence(item, confidence)
+        s.unit(item, unit)
+        yield item
+
+
+class _Setters:
+    """ReportValue's slot setters. Millions of rows per export: each is filled through its slots,
+    skipping the keyword parsing and frozen checks of ``__init__``; every field is set."""
+
+    def __init__(self) -> None:
+        for name in ReportValue.__slots__:
+            setattr(self, name, getattr(ReportValue, name).__set__)
+
+
+_SET = _Setters()
+assert len(ReportValue.__slots__) == 20, "a new ReportValue field must also be set in _report_rows"
