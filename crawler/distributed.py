@@ -39,6 +39,10 @@ from scrapy_redis.queue import PriorityQueue
 from twisted.internet import task
 from w3lib.url import canonicalize_url
 
+# The crawl's id expires unless a process of it refreshes it: a crawl whose processes all died
+# leaves no id behind, and the next process starts a new crawl; what it queued goes in an hour.
+CRAWL_KEY_SECONDS = 60
+LEFT_KEYS_SECONDS = 3600
 BUSY_SECONDS = 60  # a busy mark not refreshed for this long is a dead process's
 SLOT_GRACE_SECONDS = 10  # a slot outlives its request's download timeout by this much
 
@@ -90,7 +94,7 @@ def check_redis(redis_url: str) -> None:
 def archive_namespace(db_url: str, portal_names: list[str]) -> str:
     """The default namespace: the archive and the portals crawled (never the password)."""
     split = urlsplit(db_url)
-    where = split._replace(netloc=split.hostname or "" if "@" in split.netloc else split.netloc).geturl()
+    where = split._replace(netloc=split.netloc.rpartition("@")[2]).geturl()
     digest = hashlib.sha1(json.dumps([where, sorted(portal_names)]).encode()).hexdigest()[:12]
     return f"disclosure:{digest}"
 
@@ -136,15 +140,19 @@ class SharedScheduler:
         self.spider = spider
         host_prefix = f"{self.namespace}:{host_key(spider)}"
         self.crawl_key = f"{host_prefix}:crawl"
-        crawl_id = uuid.uuid4().hex[:12]
-        self.seeder = bool(self.server.set(self.crawl_key, crawl_id, nx=True))
-        if not self.seeder:
-            crawl_id = to_unicode(self.server.get(self.crawl_key) or crawl_id)
-        self.crawl_id = crawl_id
+        crawl_id, under_way = uuid.uuid4().hex[:12], None
+        while under_way is None:  # a crawl under way, or a new one of ours (one that ended meanwhile: again)
+            self.seeder = bool(self.server.set(self.crawl_key, crawl_id, nx=True, ex=CRAWL_KEY_SECONDS))
+            under_way = crawl_id if self.seeder else self.server.get(self.crawl_key)
+        self.crawl_id = to_unicode(under_way)
         if not self.seeder:
             spider.column_outcomes = {}  # its walks read no list page: the first process says how columns ended
-        prefix = f"{host_prefix}:{crawl_id}"
+        prefix = f"{host_prefix}:{self.crawl_id}"
         self.busy_key = f"{prefix}:busy"
+        self.members_key = f"{prefix}:processes"  # who takes part, for whoever looks
+        self.server.sadd(self.members_key, self.process_id)
+        if self.seeder:
+            self.mark_busy(True)  # until its engine is idle: a process that joins meanwhile waits for the seeds
         self.queue = PriorityQueue(server=self.server, spider=spider, key=f"{prefix}:requests")
         self.df = ListAwareDupeFilter(self.server, key=f"{prefix}:dupefilter", debug=False)
         spider.logger.info("crawl %s on Redis (%s)", prefix, "seeding" if self.seeder else "joining")
@@ -155,7 +163,7 @@ class SharedScheduler:
 
     def finish(self) -> None:
         """The crawl is over for every process: its keys go, the next crawl starts afresh."""
-        self.server.delete(self.queue.key, self.df.key)
+        self.server.delete(self.queue.key, self.df.key, self.members_key)
         self.server.expire(self.busy_key, BUSY_SECONDS)
         if to_unicode(self.server.get(self.crawl_key) or "") == self.crawl_id:
             self.server.delete(self.crawl_key)
@@ -188,6 +196,13 @@ class SharedScheduler:
     def has_pending_requests(self) -> bool:
         return bool(self.lists) or len(self.queue) > 0
 
+    def keep_alive(self) -> None:
+        with self.server.pipeline(transaction=False) as pipe:
+            pipe.expire(self.crawl_key, CRAWL_KEY_SECONDS)
+            for key in (self.queue.key, self.df.key, self.busy_key, self.members_key):
+                pipe.expire(key, LEFT_KEYS_SECONDS)
+            pipe.execute()
+
     def others_busy(self) -> bool:
         now = time.time()
         marks = self.server.hgetall(self.busy_key)
@@ -209,6 +224,7 @@ class SharedCrawlEnd:
         self.crawler = crawler
         self.idle_seconds = crawler.settings.getfloat("DISCLOSURE_REDIS_IDLE_SECONDS", 3.0)
         self.idle_since: float | None = None
+        self.kept_alive = 0.0
         self.loop: task.LoopingCall | None = None
 
     @classmethod
@@ -235,6 +251,9 @@ class SharedCrawlEnd:
             return
         working = engine.downloader.active or not engine.scraper.slot.is_idle() or engine._start is not None
         self.scheduler.mark_busy(bool(working))
+        if time.monotonic() - self.kept_alive >= 1:
+            self.kept_alive = time.monotonic()
+            self.scheduler.keep_alive()
         if not working:  # take what others queued, or see sooner that the crawl is over
             engine._slot.nextcall.schedule()
 

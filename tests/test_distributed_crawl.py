@@ -6,8 +6,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
+import time
 import uuid
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -63,10 +66,23 @@ def warc_records(folder: Path) -> tuple[Counter[str], Counter[str], set[str]]:
     return payloads, records, writers
 
 
+def documents(db: str) -> set[str]:
+    engine = create_engine(db)
+    try:
+        with Session(engine) as session:
+            return set(session.scalars(select(Document.url)))
+    finally:
+        engine.dispose()
+
+
 def test_two_processes_archive_every_document_once_within_the_host_limit(redis_server, postgresql_url, tmp_path):
     import redis
 
     site, in_flight = slow_site(build_site("demo"), 0.1)
+    both_in = threading.Event()  # the portal answers once both processes take part: the crawl is shared
+    site = replace(site, routes={
+        path: lambda request, route=route: (both_in.wait(120), route(request))[1] for path, route in site.routes.items()
+    })
     namespace = f"disclosure-test:{uuid.uuid4().hex[:8]}"
     warc_folder = Path(os.environ["DISCLOSURE_WARC_DIR"])
     assert run_cli("db", "upgrade", "--db", postgresql_url, cwd=tmp_path).returncode == 0
@@ -76,11 +92,19 @@ def test_two_processes_archive_every_document_once_within_the_host_limit(redis_s
             subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             for _ in range(2)
         ]
+        members = redis.Redis.from_url(REDIS_URL)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not any(
+            members.scard(key) == 2 for key in members.keys(f"{namespace}:*:processes")
+        ):
+            time.sleep(0.1)
+        both_in.set()
         outputs = [process.communicate(timeout=240) for process in processes]
         for process, (out, err) in zip(processes, outputs, strict=True):
             assert process.returncode == 0, err[-2000:]
         shared_max = in_flight.max_in_flight
         payloads, records, writers = warc_records(warc_folder)
+        shared_documents = documents(postgresql_url)
         # the crawl's keys went with it: the same command starts a new crawl, which revalidates
         again = run_cli(*command[3:], cwd=tmp_path)
     assert again.returncode == 0, again.stderr[-2000:]
@@ -106,12 +130,12 @@ def test_two_processes_archive_every_document_once_within_the_host_limit(redis_s
     finally:
         engine.dispose()
     assert per_document and set(per_document.values()) == {1}, per_document.most_common(3)
-    archived_paths = {url.removeprefix(server.url) for url in per_document}
+    archived_paths = {url.removeprefix(server.url) for url in shared_documents}
     assert {report.page_path for report in site.expected} <= archived_paths
     assert {path for path in site.pages if path.startswith(site.column_path)} <= archived_paths
     assert [status for status, _ in runs] == ["finished"] * 3 and len({pid for _, pid in runs[:2]}) == 2
     requests, not_modified, new_documents = revalidated
-    assert requests > 0 and not_modified > 0 and new_documents == 0
+    assert requests > 0 and not_modified > 0 and new_documents == 0, set(per_document) - shared_documents
     # the first process walked the column whole; the one that joined reports no column of its own
     assert [column["ended"] for column in columns] == ["complete"]
     assert columns[0]["list_pages"] == len([p for p in site.pages if p.startswith(site.column_path + "index")])
