@@ -203,9 +203,8 @@ class ExtractedValue(Base):
     __table_args__ = (Index("ix_extracted_values_cell", "extraction_id", "table_name", "row_key", "column_key"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    extraction_id: Mapped[int] = mapped_column(
-        ForeignKey("extractions.id", ondelete="CASCADE"), index=True
-    )
+    # No index of its own: ix_extracted_values_cell leads with it (one index, not two, per cell).
+    extraction_id: Mapped[int] = mapped_column(ForeignKey("extractions.id", ondelete="CASCADE"))
     table_name: Mapped[str] = mapped_column(String(32))
     row_key: Mapped[str] = mapped_column(String(64))
     column_key: Mapped[str] = mapped_column(String(64))

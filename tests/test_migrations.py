@@ -195,8 +195,8 @@ def test_the_newest_revision_downgrades_one_step_with_data(archive_url):
     downgrade(archive_url, "-1")
     engine = create_engine(archive_url)
     try:
-        indexes = {ix["name"] for ix in inspect(engine).get_indexes("captures")}
-        assert "ix_captures_document_fetched" not in indexes and "ix_captures_document_id" in indexes
+        indexes = {ix["name"] for ix in inspect(engine).get_indexes("extracted_values")}
+        assert "ix_extracted_values_extraction_id" in indexes and "ix_extracted_values_cell" in indexes
     finally:
         engine.dispose()
     assert_payload_kept(archive_url)
