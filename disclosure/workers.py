@@ -29,6 +29,9 @@ Extractor = Callable[..., Document]
 
 # Captures in flight per worker: enough to keep each busy, few enough to bound memory.
 IN_FLIGHT_PER_WORKER = 2
+# Results are taken in capture order: a worker whose captures are done waits behind a slow
+# one (a long PDF) unless enough more are queued for it.
+QUEUED_PER_WORKER = 8
 WORKER_DIED = "WorkerDied: the process reading this capture ended abruptly"
 
 
@@ -109,7 +112,7 @@ class LimitedWorkers:
     def outcomes(self, contents: Iterator[tuple[CaptureRef, bytes | None]]) -> Iterator[tuple[CaptureRef, Outcome]]:
         """Outcomes in the order of ``contents``, at most a few per worker in flight."""
         window: deque[tuple[CaptureRef, Future]] = deque()
-        limit = self.workers * IN_FLIGHT_PER_WORKER
+        limit = self.workers * QUEUED_PER_WORKER
         for ref, content in contents:
             window.append((ref, self.submit(ref, content)))
             if len(window) >= limit:

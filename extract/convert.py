@@ -28,6 +28,7 @@ TIMEOUT_SECONDS = 120
 _INSTALL_HINT = "run scripts/system-packages or install LibreOffice"
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 _OLE_WORD_STREAM = "WordDocument".encode("utf-16-le")
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 # what LibreOffice writes for each target, and the zip members a good result holds
 _TARGETS = {"docx": ("docx:MS Word 2007 XML", "word/document.xml"),
@@ -55,15 +56,17 @@ def _convert(content: bytes, *, kind: str, target: str, timeout: float) -> bytes
     program = soffice_path()
     if program is None:
         raise ExtractionError(f"{described} needs LibreOffice (soffice) on PATH: {_INSTALL_HINT}")
-    from .lo_server import convert_on_server
+    import_filter = _server_import_filter(content, kind, target)
+    if import_filter is not None:
+        from .lo_server import convert_on_server
 
-    converted = convert_on_server(content, target=target, filter_name=_TARGETS[target][0].split(":", 1)[1],
-                                  timeout=timeout)
-    if converted is not None:
-        try:
-            return _normalized_zip(converted, _TARGETS[target][1], described)
-        except ExtractionError:
-            pass  # the one-shot conversion below says what went wrong, as it always has
+        converted = convert_on_server(content, target=target, filter_name=_TARGETS[target][0].split(":", 1)[1],
+                                      import_filter=import_filter or None, timeout=timeout)
+        if converted is not None:
+            try:
+                return _normalized_zip(converted, _TARGETS[target][1], described)
+            except ExtractionError:
+                pass  # the one-shot conversion below says what went wrong, as it always has
     with tempfile.TemporaryDirectory(prefix="disclosure-soffice-") as work:
         work_dir = Path(work)
         source = work_dir / f"input{_input_suffix(content, kind)}"
@@ -81,6 +84,22 @@ def _convert(content: bytes, *, kind: str, target: str, timeout: float) -> bytes
         if not result.exists():
             raise ExtractionError(f"{described} cannot be read: LibreOffice could not convert it ({problem})")
         return _normalized_zip(result.read_bytes(), member, described)
+
+
+def _server_import_filter(content: bytes, kind: str, target: str) -> str | None:
+    """The import filter for the long-lived LibreOffice ("" to let it detect), None to convert per file.
+
+    That instance gets bytes without a file name, so it cannot weigh the name as ``soffice``
+    does: it takes only files that are plainly what they claim (a damaged or odd one is
+    converted per file and fails or succeeds as it always has).
+    """
+    if target != "docx":
+        return None
+    if kind in ("doc", "wps") and content.startswith(_OLE_MAGIC) and _OLE_WORD_STREAM in content:
+        return "MS Word 97"
+    if kind == "rtf" and content.lstrip().startswith(b"{\\rtf"):
+        return ""
+    return None
 
 
 def _input_suffix(content: bytes, kind: str) -> str:

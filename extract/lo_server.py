@@ -96,10 +96,11 @@ class LibreOfficeServer:
                 time.sleep(0.2)
         return False
 
-    def convert(self, content: bytes, *, target: str, filter_name: str, timeout: float) -> bytes:
+    def convert(self, content: bytes, *, target: str, filter_name: str, import_filter: str | None,
+                timeout: float) -> bytes:
         """Raises OSError when the server is gone or hangs, xmlrpc Fault when LibreOffice refuses the file."""
         result = self._proxy(timeout).convert(None, xmlrpc.client.Binary(content), None, target, filter_name,
-                                              [], False, None, None)
+                                              [], False, import_filter, None)
         if result is None:
             raise xmlrpc.client.Fault(0, "no output")
         return result.data
@@ -165,7 +166,8 @@ def _running_server() -> LibreOfficeServer | None:
     return server
 
 
-def convert_on_server(content: bytes, *, target: str, filter_name: str, timeout: float) -> bytes | None:
+def convert_on_server(content: bytes, *, target: str, filter_name: str, import_filter: str | None = None,
+                      timeout: float) -> bytes | None:
     """The converted bytes, or None when the long-lived LibreOffice could not give them."""
     global _server
     if os.environ.get("DISCLOSURE_NO_UNOSERVER"):  # one LibreOffice start per file, as without unoserver
@@ -175,7 +177,8 @@ def convert_on_server(content: bytes, *, target: str, filter_name: str, timeout:
         if server is None:
             return None
         try:
-            return server.convert(content, target=target, filter_name=filter_name, timeout=timeout)
+            return server.convert(content, target=target, filter_name=filter_name, import_filter=import_filter,
+                                  timeout=timeout)
         except xmlrpc.client.Fault:
             return None
         except (OSError, http.client.HTTPException, xmlrpc.client.ProtocolError):
