@@ -10,7 +10,6 @@ returns None whenever the server cannot be used, and the caller converts the old
 from __future__ import annotations
 
 import atexit
-import ctypes
 import functools
 import http.client
 import importlib.util
@@ -27,7 +26,6 @@ from pathlib import Path
 
 START_SECONDS = 60
 _UNO_PYTHONS = ("/usr/bin/python3", "/usr/lib/libreoffice/program/python", "/opt/libreoffice/program/python")
-_PR_SET_PDEATHSIG = 1
 
 
 def server_pid() -> int | None:
@@ -77,11 +75,11 @@ class LibreOfficeServer:
         environment = {**os.environ, "HOME": str(work),
                        "PYTHONPATH": os.pathsep.join(filter(None, (unoserver_path, os.environ.get("PYTHONPATH"))))}
         self.process = subprocess.Popen(
-            [python, "-m", "unoserver.server", "--interface", "127.0.0.1", "--uno-interface", "127.0.0.1",
+            [python, "-c", _WATCHED_SERVER, "--interface", "127.0.0.1", "--uno-interface", "127.0.0.1",
              "--port", str(self.port), "--uno-port", str(uno_port),
              "--user-installation", str(work / "profile"), "--quiet"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=work,
-            env=environment, start_new_session=True, preexec_fn=_die_with_parent,
+            env=environment, start_new_session=True,
         )
 
     def wait_ready(self, seconds: float = START_SECONDS) -> bool:
@@ -109,16 +107,11 @@ class LibreOfficeServer:
         return self.process.poll() is None
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGTERM)  # unoserver passes it on to LibreOffice
-                self.process.wait(timeout=10)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                try:
-                    os.killpg(self.process.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                self.process.wait()
+        try:  # unoserver and the LibreOffice it started: the profile is thrown away anyway
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait()
         self._work.cleanup()
 
     def _proxy(self, timeout: float) -> xmlrpc.client.ServerProxy:
@@ -132,12 +125,19 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _die_with_parent() -> None:
-    # a worker killed over its wall time must not leave LibreOffice behind
-    try:
-        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-    except (OSError, AttributeError):
-        pass
+# unoserver in a process group of its own, which ends itself (LibreOffice included) when the
+# process that started it is gone: a worker killed over its wall time leaves nothing behind
+_WATCHED_SERVER = """
+import os, runpy, sys, threading, time
+parent = os.getppid()
+def watch():
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os.killpg(0, 9)
+threading.Thread(target=watch, daemon=True).start()
+sys.argv[0] = "unoserver"
+runpy.run_module("unoserver.server", run_name="__main__")
+"""
 
 
 _server: LibreOfficeServer | None = None
