@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
+import random
 import shutil
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from storage.archive import load_blob, load_blobs, store_capture
 from storage.db import open_archive, session_scope
 from storage.models import Blob, Capture, FetchFailure
 from storage.verify import repair_archive, verify_archive
+from storage import warc
 from storage.warc import Fetch, WarcStore, scan_file, sha256_digest, store_for, warc_dir
 from tests.conftest import T0
 
@@ -135,6 +137,25 @@ def test_warcio_index_reads_the_files(session):
     lines = subprocess.run([str(warcio), "index", str(path)], capture_output=True, text=True, check=True,
                            timeout=60).stdout.splitlines()
     assert [json.loads(line)["warc-type"] for line in lines] == ["warcinfo", "response", "request"]
+    checked = subprocess.run([str(warcio), "check", str(path)], capture_output=True, text=True, timeout=60)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_a_payload_that_does_not_shrink_is_stored_and_a_page_is_compressed(session):
+    noise = random.Random(0).randbytes(300_000)  # like a PDF's or a DOCX's compressed streams
+    page = b"<html>" + b"<tr><td>\xe5\xb9\xb4\xe5\xba\xa6</td><td>12</td></tr>" * 8_000 + b"</html>"
+    stored = {
+        body: _store(session, url=f"http://127.0.0.1:1/{name}", body=body).sha256
+        for name, body in (("a.pdf", noise), ("t2.html", page))
+    }
+    session.commit()
+    blobs = {blob.sha256: blob for blob in session.scalars(select(Blob))}
+    assert warc._level_for(noise) == 0 and warc._level_for(page) == warc.GZIP_LEVEL > 0
+    assert blobs[stored[noise]].warc_length > len(noise)
+    assert blobs[stored[page]].warc_length < len(page) / 10
+    assert load_blobs(session, list(stored.values())) == {sha256: body for body, sha256 in stored.items()}
+    [path] = store_for(session.get_bind()).folder.glob("*.warc.gz")
+    warcio = Path(sys.executable).with_name("warcio")
     checked = subprocess.run([str(warcio), "check", str(path)], capture_output=True, text=True, timeout=60)
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
