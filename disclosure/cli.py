@@ -10,6 +10,7 @@ import sys
 from collections import Counter
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from extract import PARSER_VERSION, ExtractionError
@@ -25,17 +26,11 @@ from .checks import CHECK_COLUMNS, all_checks, check_line, count_line, export_ch
 from .crawling import CrawlSummary
 from .export import FORMATS, SHAPES, ExportError, Filters, current_rows, export_parquet, export_records_parquet, export_rows, select_rows
 from .schedule import DEFAULT_AT, DEFAULT_TIMEZONE
-from .extraction import (
-    ExtractionSummary,
-    UnknownVersion,
-    check_against,
-    describe_changes,
-    version_changes,
-)
-from .parsing import document_json, parse_file
 from .progress import wanted as progress_wanted
-from .queue import BatchesFailed, Enqueued, connect, run_worker
 from .runs import RunSummary, run_crawl, run_extraction, run_queued_extraction
+
+if TYPE_CHECKING:  # PDF, Word and Redis clients load only for the commands that use them
+    from .extraction import ExtractionSummary
 
 EXAMPLES = {
     "crawl": "examples:\n  disclosure crawl --url http://127.0.0.1:8765/xxgk/gknb/index.html\n"
@@ -321,6 +316,9 @@ def _crawl_targets(args) -> list[registry.Portal]:
 
 
 def cmd_extract(args) -> int:
+    from .extraction import UnknownVersion, check_against, describe_changes, version_changes
+    from .queue import BatchesFailed, Enqueued
+
     jobs = _jobs(args.jobs)
     engine = open_archive(database_url(args.db))
     try:
@@ -345,6 +343,8 @@ def cmd_extract(args) -> int:
 
 
 def cmd_worker(args) -> int:
+    from .queue import connect, run_worker
+
     run_worker(connect(args.queue), database_url(args.db), burst=args.burst)
     return 0
 
@@ -649,6 +649,8 @@ def cmd_review(args) -> int:
 
 
 def cmd_parse(args) -> int:
+    from .parsing import document_json, parse_file
+
     if not args.file.is_file():
         raise UsageError(f"{args.file} is not a file")
     try:

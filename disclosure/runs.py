@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -28,10 +29,12 @@ from storage.db import open_archive, session_scope
 from storage.reports import refresh_reports
 
 from .crawling import CrawlSummary, crawl_portals
-from .extraction import ExtractionSummary, extract_archive
-from .queue import Enqueued, connect, enqueue_extraction, extraction_queue, wait_for
 from .registry import Portal, portal_regions
 from .status import portal_health
+
+if TYPE_CHECKING:  # extraction and the queue load PDF, Word and Redis clients: a crawl needs none
+    from .extraction import ExtractionSummary
+    from .queue import Enqueued
 
 record = dataclass(frozen=True, slots=True, kw_only=True)
 
@@ -54,6 +57,8 @@ def run_extraction(
     engine: Engine, *, redo: bool = False, jobs: int = 1, progress: bool = False, limits: Limits = DEFAULT_LIMITS
 ) -> ExtractionSummary:
     """Extract what the archive holds and has not read yet (everything with ``redo``), then rule 5."""
+    from .extraction import extract_archive
+
     summary = extract_archive(engine, redo=redo, jobs=jobs, progress=progress, limits=limits)
     _settle_reports(engine)
     return summary
@@ -64,6 +69,8 @@ def run_queued_extraction(
 ) -> ExtractionSummary | Enqueued:
     """The captures to read put on the queue at ``queue_url`` for `disclosure worker` processes;
     with ``wait``, blocks until they are read, then settles reports and rule 5 as a local run does."""
+    from .queue import connect, enqueue_extraction, extraction_queue, wait_for
+
     queue = extraction_queue(connect(queue_url))
     enqueued = enqueue_extraction(engine, queue, redo=redo, limits=limits)
     if not wait:
