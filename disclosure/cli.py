@@ -177,6 +177,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="put the captures on this Redis queue (redis://host:6379/0) for `disclosure worker` processes, and wait",
     )
     extract.add_argument("--no-wait", action="store_true", help="with --queue: return once the captures are queued")
+    extract.add_argument(
+        "--write-batch", type=int, metavar="N",
+        help="results written per transaction (default 64; 1 writes each as soon as it is read)",
+    )
     _limit_option(extract)
 
     worker = command("worker", "Read captures queued by `extract --queue` and store the results (any machine).", cmd_worker)
@@ -330,8 +334,11 @@ def cmd_extract(args) -> int:
                 print(f"queued {summary.captures} captures in {len(summary.job_ids)} batches on {args.queue}")
                 return 0
         else:
+            if args.write_batch is not None and args.write_batch < 1:
+                raise UsageError("--write-batch must be at least 1")
             summary = run_extraction(
-                engine, redo=args.all, jobs=jobs, progress=progress_wanted(args.progress), limits=_limits(args)
+                engine, redo=args.all, jobs=jobs, progress=progress_wanted(args.progress), limits=_limits(args),
+                write_batch=args.write_batch,
             )
         print(_extract_line(summary))
         print(describe_changes(version_changes(engine, summary.parser_version, against=args.against)))

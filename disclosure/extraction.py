@@ -55,6 +55,7 @@ def extract_archive(
     parser_version: str = PARSER_VERSION,
     extractor: Extractor = extract_document,
     limits: Limits | None = DEFAULT_LIMITS,
+    write_batch: int = WRITE_BATCH,
 ) -> ExtractionSummary:
     """Extract every capture that has no result at ``parser_version`` (all of them with ``redo``).
 
@@ -64,9 +65,12 @@ def extract_archive(
     under ``parser_version``; results of other versions stay untouched. A capture that
     cannot be read, is over a limit or kills its worker is recorded as a failure.
     ``extractor`` must be a module-level function when workers are used (they import it).
+    Results are written ``write_batch`` per transaction (or every WRITE_SECONDS).
     """
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
+    if write_batch < 1:
+        raise ValueError(f"write_batch must be at least 1, got {write_batch}")
     with session_scope(engine) as session:
         pending = captures_to_extract(session, parser_version, redo=redo)
     workers = max(1, min(jobs, len(pending)))
@@ -78,7 +82,7 @@ def extract_archive(
         started = time.monotonic()
         for ref, outcome in outcomes:
             batch.append((ref, outcome))
-            if len(batch) >= WRITE_BATCH or time.monotonic() - started >= WRITE_SECONDS:
+            if len(batch) >= write_batch or time.monotonic() - started >= WRITE_SECONDS:
                 for kind in _store_batch(engine, batch, parser_version):
                     counts[kind] += 1
                 bar.update(len(batch))

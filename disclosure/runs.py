@@ -54,12 +54,20 @@ class RunSummary:
 
 
 def run_extraction(
-    engine: Engine, *, redo: bool = False, jobs: int = 1, progress: bool = False, limits: Limits = DEFAULT_LIMITS
+    engine: Engine,
+    *,
+    redo: bool = False,
+    jobs: int = 1,
+    progress: bool = False,
+    limits: Limits = DEFAULT_LIMITS,
+    write_batch: int | None = None,
 ) -> ExtractionSummary:
     """Extract what the archive holds and has not read yet (everything with ``redo``), then rule 5."""
-    from .extraction import extract_archive
+    from .extraction import WRITE_BATCH, extract_archive
 
-    summary = extract_archive(engine, redo=redo, jobs=jobs, progress=progress, limits=limits)
+    summary = extract_archive(
+        engine, redo=redo, jobs=jobs, progress=progress, limits=limits, write_batch=write_batch or WRITE_BATCH
+    )
     _settle_reports(engine)
     return summary
 

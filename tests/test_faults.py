@@ -154,7 +154,8 @@ def test_extract_all_killed_mid_run_is_completed_by_the_next_run(tmp_path, crawl
     db = copy_archive(crawled, tmp_path)
     pending = count(db, CAPTURES.where(Capture.status == 200))
 
-    extraction = start_cli("extract", "--all", "--jobs", "2", "--db", db, cwd=tmp_path)
+    # each result written as soon as it is read, so the kill finds some stored and some not
+    extraction = start_cli("extract", "--all", "--jobs", "2", "--write-batch", "1", "--db", db, cwd=tmp_path)
     kill_when(extraction, lambda: count(db, EXTRACTIONS) >= 3)
     killed_at = count(db, EXTRACTIONS)
     orphans = leftovers(extraction)
@@ -262,7 +263,8 @@ def test_a_postgresql_restart_mid_crawl_and_mid_extraction_loses_nothing(tmp_pat
 
     pending = count(db, CAPTURES.where(Capture.status == 200))
     checkpoint_postgresql()
-    extracting = start_cli("extract", "--all", "--jobs", "2", "--db", db, cwd=tmp_path)
+    # one worker, each result written as soon as it is read: the restart finds the run mid-way
+    extracting = start_cli("extract", "--all", "--jobs", "1", "--write-batch", "1", "--db", db, cwd=tmp_path)
     wait_until(lambda: count(db, EXTRACTIONS) >= 3, extracting)
     assert count(db, EXTRACTIONS) < pending, "the extraction ended before the restart"
     restart_postgresql()
