@@ -87,3 +87,10 @@ def test_a_hostile_file_ends_within_the_limits(results, case):
 @pytest.mark.parametrize("name", ["numbers-in-arabic-indic-digits", "numbers-in-devanagari-digits"])
 def test_digits_of_other_scripts_are_never_numbers(results, name):
     assert results[name].numbers == 0
+
+
+def test_an_external_entity_is_never_resolved():
+    from extract import extract_document
+
+    document = extract_document(hostile.xxe_docx(), url="http://127.0.0.1:1/a.docx", content_type=DOCX)
+    assert "root:" not in document.text
