@@ -230,7 +230,7 @@ class SharedCrawlEnd:
     @classmethod
     def from_crawler(cls, crawler):
         if not crawler.settings.get("SCHEDULER", "").endswith("SharedScheduler"):
-            raise NotConfigured("not a crawl on Redis")
+            raise NotConfigured  # without a message: Scrapy logs no warning for a crawl on one machine
         extension = cls(crawler)
         crawler.signals.connect(extension.opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.idle, signal=signals.spider_idle)
@@ -296,7 +296,7 @@ class SharedHostSlots:
     @classmethod
     def from_crawler(cls, crawler):
         if not crawler.settings.get("REDIS_URL"):
-            raise NotConfigured("no Redis")
+            raise NotConfigured  # without a message: Scrapy logs no warning for a crawl on one machine
         return cls(crawler)
 
     async def process_request(self, request):
