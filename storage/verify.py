@@ -11,7 +11,7 @@ and cut files are trimmed back to their last complete record.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -30,6 +30,15 @@ class Problem:
     what: str  # one line: what is wrong
     count: int
     examples: tuple[str, ...] = ()
+
+    @classmethod
+    def found(cls, what: str, items: Sequence[str]) -> Problem:
+        """``what`` is wrong with each of ``items``: their count and the first few."""
+        return cls(what=what, count=len(items), examples=tuple(items[:_EXAMPLES]))
+
+    @classmethod
+    def rows(cls, what: str, ids: Sequence[int]) -> Problem:
+        return cls.found(what, [f"id {i}" for i in ids])
 
     def line(self) -> str:
         shown = f" (e.g. {', '.join(self.examples)})" if self.examples else ""
@@ -120,8 +129,7 @@ def _scan_files(session: Session) -> dict[str, FileScan]:
 
 def _file_problems(scans: dict[str, FileScan]) -> Iterator[Problem]:
     cut = sorted(name for name, scan in scans.items() if scan.truncated_at is not None)
-    yield Problem(what="WARC files cut short (complete records kept; --repair trims them)", count=len(cut),
-                  examples=tuple(cut[:_EXAMPLES]))
+    yield Problem.found("WARC files cut short (complete records kept; --repair trims them)", cut)
 
 
 def _blob_checks(session: Session, scans: dict[str, FileScan]) -> Iterator[tuple[str, str]]:
@@ -165,7 +173,7 @@ def _blob_problems(session: Session, scans: dict[str, FileScan]) -> Iterator[Pro
         "size": "blobs whose size is not their length",
     }
     for wrong, what in names.items():
-        yield Problem(what=what, count=len(found[wrong]), examples=tuple(found[wrong][:_EXAMPLES]))
+        yield Problem.found(what, found[wrong])
 
 
 def _dangling(session: Session) -> Iterator[Problem]:
@@ -187,7 +195,7 @@ def _dangling(session: Session) -> Iterator[Problem]:
             .order_by(row_id)
         )
         ids = session.scalars(missing).all()
-        yield Problem(what=what, count=len(ids), examples=tuple(f"id {i}" for i in ids[:_EXAMPLES]))
+        yield Problem.rows(what, ids)
 
 
 def _half_written(session: Session) -> Iterator[Problem]:
@@ -197,8 +205,7 @@ def _half_written(session: Session) -> Iterator[Problem]:
         .where(select(ExtractedValue.id).where(ExtractedValue.extraction_id == Extraction.id).exists())
     )
     ids = session.scalars(failed_with_values).all()
-    yield Problem(what="failed extractions that have values", count=len(ids),
-                  examples=tuple(f"id {i}" for i in ids[:_EXAMPLES]))
+    yield Problem.rows("failed extractions that have values", ids)
     unexplained = select(Extraction.id).where(
         or_(
             (Extraction.status == "failed") & Extraction.error.is_(None),
@@ -206,12 +213,10 @@ def _half_written(session: Session) -> Iterator[Problem]:
         )
     )
     ids = session.scalars(unexplained).all()
-    yield Problem(what="extractions whose status and error disagree", count=len(ids),
-                  examples=tuple(f"id {i}" for i in ids[:_EXAMPLES]))
+    yield Problem.rows("extractions whose status and error disagree", ids)
     odd = select(Capture.id).where(or_(Capture.last_seen_at < Capture.fetched_at, Capture.times_seen < 1))
     ids = session.scalars(odd).all()
-    yield Problem(what="captures last seen before they were first fetched", count=len(ids),
-                  examples=tuple(f"id {i}" for i in ids[:_EXAMPLES]))
+    yield Problem.rows("captures last seen before they were first fetched", ids)
 
 
 def _database_problems(session: Session) -> Iterator[Problem]:
@@ -219,4 +224,4 @@ def _database_problems(session: Session) -> Iterator[Problem]:
         return
     report = [row[0] for row in session.execute(text("PRAGMA integrity_check")).all()]
     if report != ["ok"]:
-        yield Problem(what="SQLite integrity check failures", count=len(report), examples=tuple(report[:_EXAMPLES]))
+        yield Problem.found("SQLite integrity check failures", report)
