@@ -15,6 +15,7 @@ from lxml import etree
 
 from .errors import ExtractionError
 from .records import Link
+from .tables.grid import span_size
 
 BODY_XPATHS = (
     "//div[contains(concat(' ', normalize-space(@class), ' '), ' TRS_Editor ')]",
@@ -203,7 +204,7 @@ def _sane_spans(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
     few thousand cells keep it busy for minutes. The text needs no spans.
     """
     cells = tree.xpath("//td[@rowspan or @colspan]|//th[@rowspan or @colspan]")
-    area = sum(_span_size(cell.get("rowspan")) * _span_size(cell.get("colspan")) for cell in cells)
+    area = sum(span_size(cell.get("rowspan")) * span_size(cell.get("colspan")) for cell in cells)
     if area <= _MAX_SPAN_AREA:
         return tree
     copy = deepcopy(tree)
@@ -211,11 +212,6 @@ def _sane_spans(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
         cell.attrib.pop("rowspan", None)
         cell.attrib.pop("colspan", None)
     return copy
-
-
-def _span_size(value: str | None) -> int:
-    digits = (value or "").strip()
-    return int(digits) if digits.isascii() and digits.isdigit() else 1
 
 
 def page_title(tree: lxml.html.HtmlElement,

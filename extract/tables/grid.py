@@ -26,6 +26,12 @@ class SpanCell:
     colspan: int = 1
 
 
+def span_size(value: str | None) -> int:
+    """A rowspan/colspan attribute as a number: ASCII digits, else 1 (int() also reads Thai digits)."""
+    text = (value or "").strip()
+    return int(text) if text.isascii() and text.isdigit() else 1
+
+
 def _span(value: int) -> int:
     return min(max(value, 1), MAX_SPAN)
 

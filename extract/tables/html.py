@@ -6,7 +6,7 @@ import re
 
 from lxml import etree, html as lxml_html
 
-from .grid import SpanCell, expand
+from .grid import SpanCell, expand, span_size
 
 Row = tuple[str, ...]
 
@@ -18,12 +18,6 @@ _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>")
 # huge_tree lifts libxml2's nesting limit of 256, which silently drops text after it
 _PARSER = lxml_html.HTMLParser(huge_tree=True)
 _SKIPPED = frozenset({"script", "style", "noscript", "template", "head", "title"})
-
-
-def _int(value: str | None) -> int:
-    text = (value or "1").strip()
-    # int() also reads Arabic-Indic or Thai digits: a span is ASCII digits or nothing
-    return int(text) if text.isascii() and text.isdigit() else 1
 
 
 def _tag(element) -> str:
@@ -57,7 +51,7 @@ def _own_rows(table):
 def _table_rows(table) -> tuple[Row, ...]:
     span_rows = [
         [
-            SpanCell(_cell_text(cell), _int(cell.get("rowspan")), _int(cell.get("colspan")))
+            SpanCell(_cell_text(cell), span_size(cell.get("rowspan")), span_size(cell.get("colspan")))
             for cell in row
             if _tag(cell) in {"td", "th"}
         ]
