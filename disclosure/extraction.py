@@ -83,12 +83,12 @@ def extract_archive(
         for ref, outcome in outcomes:
             batch.append((ref, outcome))
             if len(batch) >= write_batch or time.monotonic() - started >= WRITE_SECONDS:
-                for kind in _store_batch(engine, batch, parser_version):
+                for kind in store_batch(engine, batch, parser_version):
                     counts[kind] += 1
                 bar.update(len(batch))
                 batch, started = [], time.monotonic()
         if batch:
-            for kind in _store_batch(engine, batch, parser_version):
+            for kind in store_batch(engine, batch, parser_version):
                 counts[kind] += 1
             bar.update(len(batch))
     return ExtractionSummary(
@@ -106,7 +106,7 @@ def _outcomes(
 ) -> Iterator[tuple[CaptureRef, Outcome]]:
     if not pending:
         return
-    contents = _contents(engine, pending, batch=workers * IN_FLIGHT_PER_WORKER)
+    contents = read_contents(engine, pending, batch=workers * IN_FLIGHT_PER_WORKER)
     if limits is None:
         for ref, content in contents:
             yield ref, extract_one(extractor, ref, content, None)
@@ -115,7 +115,7 @@ def _outcomes(
         yield from pool.outcomes(contents)
 
 
-def _contents(
+def read_contents(
     engine: Engine, pending: list[CaptureRef], *, batch: int
 ) -> Iterator[tuple[CaptureRef, bytes | None]]:
     """Each capture with its stored bytes, read a batch at a time, never the whole archive."""
@@ -132,7 +132,7 @@ def _blob(session, sha256: str) -> bytes | None:
         return None
 
 
-def _store_batch(engine: Engine, batch: list[tuple[CaptureRef, Outcome]], parser_version: str) -> list[str]:
+def store_batch(engine: Engine, batch: list[tuple[CaptureRef, Outcome]], parser_version: str) -> list[str]:
     """Write outcomes in one transaction; for each, "report", "other" or "failed"."""
     # repeated after a lost connection: each row for this version is replaced, never doubled
     return in_transaction(engine, lambda session: [_store(session, ref, outcome, parser_version)

@@ -31,7 +31,7 @@ from storage.archive import CaptureRef, captures_to_extract
 from storage.db import open_archive, session_scope
 from storage.models import Capture
 
-from .extraction import ExtractionSummary, _contents, _store_batch
+from .extraction import ExtractionSummary, read_contents, store_batch
 from .workers import IN_FLIGHT_PER_WORKER, LimitedWorkers
 
 QUEUE_NAME = "disclosure-extract"
@@ -188,11 +188,11 @@ def extract_batch(capture_ids: Sequence[int], parser_version: str, limits: Limit
             for c in captures
         ]
     counts = {"report": 0, "other": 0, "failed": 0}
-    contents = _contents(_engine, refs, batch=IN_FLIGHT_PER_WORKER)
+    contents = read_contents(_engine, refs, batch=IN_FLIGHT_PER_WORKER)
     with closing(_reading_pool(limits).outcomes(contents)) as outcomes:
         read = list(outcomes)
     # one transaction for the batch: a worker killed before it commits leaves the batch unread
-    for kind in _store_batch(_engine, read, parser_version):
+    for kind in store_batch(_engine, read, parser_version):
         counts[kind] += 1
     return counts
 

@@ -95,8 +95,8 @@ def test_writes_are_split_into_batches(engine, monkeypatch):
     for number in range(10):
         store(engine, f"http://127.0.0.1:1/gknb/{number:02d}.html", f"<p>page {number}</p>".encode())
     written = []
-    real = extraction._store_batch
-    monkeypatch.setattr(extraction, "_store_batch", lambda e, batch, v: written.append(len(batch)) or real(e, batch, v))
+    real = extraction.store_batch
+    monkeypatch.setattr(extraction, "store_batch", lambda e, batch, v: written.append(len(batch)) or real(e, batch, v))
     assert extract_archive(engine, extractor=unstorable_when_marked, limits=None, write_batch=4).captures == 10
     assert written == [4, 4, 2]
     with session_scope(engine) as session:
