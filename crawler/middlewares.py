@@ -22,6 +22,7 @@ from .columns import COMPLETE
 from .revalidate import (
     FROM_ARCHIVE_HEADER,
     NOT_MODIFIED_HEADER,
+    RECORDED_LINKS,
     cadences,
     conditional_headers,
     is_fresh,
@@ -177,11 +178,16 @@ class FrontierMiddleware:
         return None
 
     def _stored_response(self, doc: KnownDocument, request, response, marker: str):
-        """The stored response; for a page (whose links the spider reads again) with its body,
-        read from where the frontier says it is: one seek, no query. An attachment needs none."""
+        """The stored response; for a page whose links were not recorded (the spider reads it
+        again for them) with its body, read from where the frontier says it is: one seek, no
+        query. An attachment needs none, nor a page whose links are recorded: they go with
+        the request's meta (``RECORDED_LINKS``)."""
         body = b""
-        if (doc.role or "item") != "attachment" and self.engine is not None:
-            body = self._stored_body(doc)
+        if (doc.role or "item") != "attachment":
+            if doc.links is not None:
+                request.meta[RECORDED_LINKS] = doc.links
+            elif self.engine is not None:
+                body = self._stored_body(doc)
         headers = _stored_headers(doc, marker)
         cls = responsetypes.from_args(headers=headers, url=response.url, body=body)
         return cls(
@@ -194,6 +200,7 @@ class FrontierMiddleware:
         )
 
     def _stored_body(self, doc: KnownDocument) -> bytes:
+        self._count("disclosure/stored_pages_read")
         if doc.payload is not None and doc.size is not None:
             try:
                 return load_payload(self.engine, doc.sha256, doc.payload, doc.size)

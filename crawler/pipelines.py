@@ -8,7 +8,7 @@ from dataclasses import asdict
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import threads
 
-from storage.archive import StoredCapture, record_not_modified, store_capture
+from storage.archive import StoredCapture, record_links, record_not_modified, store_capture
 from storage.db import database_url, open_archive
 
 from .archive_writer import ArchiveWriter
@@ -68,11 +68,24 @@ class ArchivePipeline:
         if not isinstance(item, CaptureItem):
             return item
         unchanged = _pop_header(item.headers, NOT_MODIFIED_HEADER)
-        if _pop_header(item.headers, FROM_ARCHIVE_HEADER) is not None:
-            return item  # fresh: not asked for this run, so nothing was seen
+        fresh = _pop_header(item.headers, FROM_ARCHIVE_HEADER)
+        links = item.links
+        if fresh is not None:
+            # fresh: not asked for this run, so nothing was seen; a stored page read for its
+            # links (never recorded before) gets them recorded
+            if links is not None:
+                capture_id = int(fresh)
+                recorded = self.writer.submit(lambda session: record_links(session, capture_id, links))
+                await maybe_deferred_to_future(recorded)
+            return item
         if unchanged is not None:
             seen, when = int(unchanged), item.fetched_at
-            work = lambda session: record_not_modified(session, seen, when)  # noqa: E731
+
+            def work(session):
+                stored = record_not_modified(session, seen, when)
+                if links is not None:
+                    record_links(session, seen, links)
+                return stored
         else:
             # a capture stored again is seen again, never a second capture: safe to repeat
             fields = asdict(item)

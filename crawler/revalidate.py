@@ -31,6 +31,9 @@ REVISITED_ROLES = ("item", "attachment")
 # document; the archive pipeline removes them.
 NOT_MODIFIED_HEADER = "X-Disclosure-Not-Modified"
 FROM_ARCHIVE_HEADER = "X-Disclosure-From-Archive"
+# Request meta key: the links recorded from a stored item page that comes back without its
+# body, so the spider asks for them again without reading the page.
+RECORDED_LINKS = "disclosure_recorded_links"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, Engine, delete, exists, select
 from sqlalchemy.orm import Session
 
-from .models import Blob, Capture, CheckResult, Document, ExtractedValue, Extraction
+from .models import Blob, Capture, CaptureLinks, CheckResult, Document, ExtractedValue, Extraction
 from .warc import Fetch, Location, PayloadMissing, store_for
 
 if TYPE_CHECKING:
@@ -61,6 +61,7 @@ def store_capture(
     method: str = "GET",
     request_headers: Mapping[str, str | Sequence[str]] | None = None,
     redirects: Sequence[str] = (),
+    links: Sequence[Sequence[str | None]] | None = None,
 ) -> StoredCapture:
     """Archive one response: its bytes to the WARC files, what came with them to the database.
 
@@ -73,6 +74,9 @@ def store_capture(
     A 404/410 from a document that answered 2xx before withdraws it (``withdrawn_at``, the
     first time it was missed); a later 2xx clears that, and the error captures stay as the
     record of the episode.
+
+    ``links``, for a page the crawler read, are the links it followed from it
+    (``record_links``); None: not read.
     """
     if fetched_at.tzinfo is None:
         raise ValueError(f"fetched_at must be timezone-aware, got {fetched_at!r}")
@@ -94,6 +98,8 @@ def store_capture(
     withdrawn, reinstated = _availability(session, document, status, fetched_at)
     capture = _matching_capture(session, document.id, sha256, status, fetched_at)
     if capture is not None:
+        if links is not None:
+            record_links(session, capture.id, links)
         return StoredCapture(
             capture_id=capture.id,
             document_id=document.id,
@@ -118,6 +124,8 @@ def store_capture(
     )
     session.add(capture)
     session.flush()
+    if links is not None:
+        record_links(session, capture.id, links)
     return StoredCapture(
         capture_id=capture.id,
         document_id=document.id,
@@ -151,6 +159,24 @@ def record_not_modified(session: Session, capture_id: int, seen_at: datetime) ->
         is_new_version=False,
         reinstated=reinstated,
     )
+
+
+def record_links(session: Session, capture_id: int, links: Sequence[Sequence[str | None]]) -> None:
+    """Record the links (``(url, link text)``) the crawler followed from a capture's page: an
+    empty list when it followed none. A later crawl that finds the page unchanged asks for
+    them again without reading the page (``storage.frontier``)."""
+    capture = session.get(Capture, capture_id)
+    if capture is None:
+        raise KeyError(f"no capture with id {capture_id}")
+    value = [[url, text] for url, text in links]
+    row = session.get(CaptureLinks, capture_id)
+    if row is None:
+        session.add(CaptureLinks(capture_id=capture_id, sha256=capture.blob_sha256, links=value))
+    elif row.sha256 != capture.blob_sha256 or row.links != value:
+        row.sha256, row.links = capture.blob_sha256, value
+    else:
+        return
+    session.flush()
 
 
 def ensure_document(

@@ -15,7 +15,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from .archive import blob_location, ensure_document
-from .models import Blob, Capture, Document, FetchFailure
+from .models import Blob, Capture, CaptureLinks, Document, FetchFailure
 from .warc import Location
 
 record = dataclass(frozen=True, slots=True, kw_only=True)
@@ -39,6 +39,9 @@ class KnownDocument:
     # Where the latest capture's payload is, so reading it again needs no query.
     payload: Location | None = None
     size: int | None = None
+    # The links the crawler followed from the latest capture's page, ``(url, link text)``;
+    # None when that page's links were never recorded (it is read again for them).
+    links: tuple[tuple[str, str | None], ...] | None = None
 
 
 @record
@@ -67,15 +70,19 @@ def known_documents(session: Session, portal: str) -> list[KnownDocument]:
         .exists()
     )
     query = (
-        select(Document, parent.url, Capture, Blob)
+        select(Document, parent.url, Capture, Blob, CaptureLinks.links)
         .outerjoin(parent, parent.id == Document.parent_document_id)
         .outerjoin(Capture, and_(Capture.document_id == Document.id, latest))
         .outerjoin(Blob, Blob.sha256 == Capture.blob_sha256)
+        .outerjoin(
+            CaptureLinks,
+            and_(CaptureLinks.capture_id == Capture.id, CaptureLinks.sha256 == Capture.blob_sha256),
+        )
         .where(Document.portal == portal)
         .order_by(Document.url)
     )
     known = []
-    for document, parent_url, capture, blob in session.execute(query):
+    for document, parent_url, capture, blob, links in session.execute(query):
         latest_fields = {}
         if capture is not None:
             latest_fields = dict(
@@ -87,6 +94,7 @@ def known_documents(session: Session, portal: str) -> list[KnownDocument]:
                 last_seen_at=capture.last_seen_at,
                 payload=blob_location(blob) if blob is not None else None,
                 size=blob.size if blob is not None else None,
+                links=None if links is None else tuple((url, text) for url, text in links),
             )
         known.append(
             KnownDocument(

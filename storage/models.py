@@ -156,6 +156,20 @@ class Capture(Base):
     extractions: Mapped[list[Extraction]] = relationship(back_populates="capture", lazy="raise")
 
 
+class CaptureLinks(Base):
+    """The links the crawler followed from an item page's capture, recorded when the page was
+    read: a re-crawl that finds the page unchanged asks for them again without reading it."""
+
+    __tablename__ = "capture_links"
+
+    capture_id: Mapped[int] = mapped_column(ForeignKey("captures.id", ondelete="CASCADE"), primary_key=True)
+    # The capture's bytes the links were read from: a row left behind by a deleted capture
+    # whose id came back for other bytes does not count.
+    sha256: Mapped[str] = mapped_column(String(64))
+    # [[url, link text], ...]; empty when the page was read and no file followed (not a report)
+    links: Mapped[list[Any]] = mapped_column(JSON)
+
+
 class Extraction(Base):
     """What one parser version read from one capture, or why it could not."""
 

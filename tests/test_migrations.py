@@ -189,10 +189,29 @@ def test_every_earlier_revision_upgrades_with_its_data(archive_url):
         assert_payload_kept(archive_url)
 
 
-def test_the_newest_revision_downgrades_one_step_with_data(archive_url):
+def test_the_newest_revisions_downgrade_one_step_at_a_time_with_data(archive_url):
+    from storage.archive import record_links
+
     upgrade(archive_url)
     store_at_revision(archive_url, "head")
-    downgrade(archive_url, "-1")
+    engine = create_engine(archive_url)
+    try:
+        with Session(engine) as session:
+            record_links(session, 1, [("http://county.test/old.pdf", "附件")])
+            session.commit()
+            assert session.execute(text("SELECT capture_id FROM capture_links")).all() == [(1,)]
+    finally:
+        engine.dispose()
+
+    downgrade(archive_url, "0011")  # 0012: the recorded links go, the captures stay
+    engine = create_engine(archive_url)
+    try:
+        assert "capture_links" not in inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
+    assert_payload_kept(archive_url)
+
+    downgrade(archive_url, "0010")
     engine = create_engine(archive_url)
     try:
         indexes = {ix["name"] for ix in inspect(engine).get_indexes("extracted_values")}

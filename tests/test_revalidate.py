@@ -19,16 +19,16 @@ import pytest
 from scrapy import Request
 from scrapy.http import HtmlResponse, Response
 from scrapy.utils.test import get_crawler
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from crawler.middlewares import FrontierMiddleware
 from disclosure.cli import main
-from crawler.revalidate import NOT_MODIFIED_HEADER, conditional_headers, due
+from crawler.revalidate import NOT_MODIFIED_HEADER, RECORDED_LINKS, conditional_headers, due
 from simportal import PortalServer, build_site
 from simportal.changes import add_report, edit_report, unlist, withdraw
 from storage.db import open_archive, session_scope
 from storage.frontier import KnownDocument, known_documents, recent_fetch_failures
-from storage.models import Capture, Document
+from storage.models import Capture, CaptureLinks, Document
 
 from .cli_runner import run_cli
 
@@ -162,6 +162,34 @@ def test_middleware_leaves_a_fresh_document_unasked_and_reads_it_from_the_archiv
     finally:
         middleware.engine.dispose()
     assert crawler.stats.get_value("disclosure/not_requested") == 1
+
+
+def test_middleware_answers_a_page_with_recorded_links_without_reading_it(archive_url, add_capture, session):
+    links = [("http://h/a.pdf", "附件")]
+    add_capture("http://h/a.html", b"<html>report</html>", role="item", links=links,
+                headers={"Content-Type": "text/html", "ETag": '"v1"'})
+    add_capture("http://h/b.html", b"<html>older archive</html>", role="item",
+                headers={"Content-Type": "text/html", "ETag": '"v2"'})
+    session.commit()
+    crawler = get_crawler(settings_dict={"DISCLOSURE_DB": archive_url})
+    middleware = FrontierMiddleware.from_crawler(crawler)
+    middleware.engine = open_archive(archive_url)
+    middleware.known = {d.url: d for d in known_documents(session, "testcounty")}
+    try:
+        request = Request("http://h/a.html", meta={"role": "item"})
+        assert middleware.process_request(request) is None
+        answer = middleware.process_response(request, Response("http://h/a.html", status=304, request=request))
+        assert answer.status == 200 and answer.body == b"" and "not_modified" in answer.flags
+        assert answer.meta[RECORDED_LINKS] == (("http://h/a.pdf", "附件"),)
+        assert crawler.stats.get_value("disclosure/stored_pages_read") is None
+        # links never recorded (an archive from before they were): the page is read for them
+        other = Request("http://h/b.html", meta={"role": "item"})
+        middleware.process_request(other)
+        answer = middleware.process_response(other, Response("http://h/b.html", status=304, request=other))
+        assert answer.body == b"<html>older archive</html>" and RECORDED_LINKS not in answer.meta
+        assert crawler.stats.get_value("disclosure/stored_pages_read") == 1
+    finally:
+        middleware.engine.dispose()
 
 
 # ---- a portal that changes between crawls ------------------------------------------------
@@ -301,3 +329,31 @@ def test_a_new_report_is_archived_and_exported(recrawls):
     assert [c.status for c in captures] == [200]
     assert {(r["body"], r["year"]) for r in recrawls["rows"] if r["source_url"] == doc.url} == {("下坝镇人民政府", "2023")}
     assert recrawls["after"]["disclosure/new_documents"] == 1
+
+
+@pytest.mark.parametrize("revalidate_days", [1, 0], ids=["same-day", "nightly"])
+def test_recorded_links_lead_to_the_files_an_earlier_run_never_reached(tmp_path, revalidate_days):
+    db = f"sqlite:///{tmp_path / 'archive.sqlite'}"
+    with PortalServer(build_site("demo")) as server:
+        first = crawl(db, server.start_url, tmp_path)
+        engine = open_archive(db)
+        try:
+            with session_scope(engine) as session:
+                files = list(session.scalars(select(Document).where(Document.role == "attachment")))
+                recorded = session.scalar(select(func.count()).select_from(CaptureLinks))
+                pages = session.scalar(select(func.count()).select_from(Capture).join(Document).where(
+                    Document.role == "item", Capture.status == 200))
+                # as if a killed run had archived the report pages but not reached this file
+                lost = files[0].url
+                session.execute(delete(Capture).where(Capture.document_id == files[0].id))
+                session.execute(delete(Document).where(Document.id == files[0].id))
+        finally:
+            engine.dispose()
+        again = crawl(db, server.start_url, tmp_path, revalidate_days=revalidate_days)
+    assert first.get("disclosure/stored_pages_read", 0) == 0
+    assert len(files) >= 2 and recorded == pages >= 20  # every item page read had its links recorded
+    assert again["disclosure/stored_pages_read"] == 3  # the list pages (304) only, no item page
+    doc, captures = document(db, lost)
+    assert doc.role == "attachment" and doc.parent_document_id is not None
+    assert [c.status for c in captures] == [200]
+    assert again.get("disclosure/new_documents") == 1

@@ -1,5 +1,6 @@
 import asyncio
 
+import pytest
 import scrapy
 from scrapy.exceptions import DownloadCancelledError
 from scrapy.http import FormRequest, HtmlResponse, Request, Response
@@ -9,6 +10,7 @@ from twisted.python.failure import Failure
 from crawler.columns import Column
 from crawler.items import CaptureItem
 from crawler.platforms import ListRequest
+from crawler.revalidate import RECORDED_LINKS
 from crawler.spiders.portal import PortalColumnSpider
 
 BASE = "http://127.0.0.1:8000/xxgk/gknb/"
@@ -93,6 +95,42 @@ def test_non_report_items_are_archived_but_not_followed():
     page = REPORT_PAGE.replace("城关镇人民政府2022年政府信息公开工作年度报告", "政府信息公开指南")
     captures, requests = split(spider.parse_item(respond(BASE + "202301/t20230116_2.html", page)))
     assert len(captures) == 1 and requests == []
+    assert captures[0].links == ()  # read, and nothing to follow: recorded as such
+
+
+def test_an_item_page_read_carries_the_links_it_led_to_for_the_archive():
+    spider = make_spider()
+    url = BASE + "202301/t20230115_1.html"
+    (capture,), _ = split(spider.parse_item(respond(url, REPORT_PAGE, meta={"link_text": "城关镇…"})))
+    assert capture.links == ((BASE + "202301/P020230115000001.docx", "附件：年度报告"),)
+    (dead,), _ = split(spider.parse_item(respond(BASE + "202301/t1_404.html", "Not Found", status=404)))
+    assert dead.links is None  # no page to read: nothing recorded
+
+
+def test_an_unchanged_item_page_with_recorded_links_is_not_read_again(monkeypatch):
+    import crawler.spiders.portal as portal
+
+    def unread(*args, **kwargs):
+        raise AssertionError("an unchanged page with recorded links was read again")
+
+    monkeypatch.setattr(portal, "decode", unread)
+    spider = make_spider()
+    url = BASE + "202301/t20230115_1.html"
+    recorded = ((BASE + "202301/P1.pdf", "附件1"), (BASE + "202301/P2.pdf", "附件2"))
+    request = Request(url, meta={"link_text": "城关镇…", RECORDED_LINKS: recorded})
+    for flag in ("not_modified", "from_archive"):
+        response = HtmlResponse(url, body=b"", headers={"Content-Type": "text/html"}, request=request, flags=[flag])
+        captures, requests = split(spider.parse_item(response))
+        assert [(c.role, c.links) for c in captures] == [("item", None)]  # already recorded
+        assert [(r.url, r.meta["link_text"], r.meta["parent_url"]) for r in requests] == [
+            (BASE + "202301/P1.pdf", "附件1", url),
+            (BASE + "202301/P2.pdf", "附件2", url),
+        ]
+        assert all(r.callback == spider.parse_attachment for r in requests)
+    # an answer that came over the network is read, whatever its request's meta says
+    fetched = HtmlResponse(url, body=REPORT_PAGE.encode(), headers={"Content-Type": "text/html"}, request=request)
+    with pytest.raises(AssertionError, match="read again"):
+        list(spider.parse_item(fetched))
 
 
 def test_gbk_page_with_a_wrong_charset_header_is_still_recognised():

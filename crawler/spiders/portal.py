@@ -31,7 +31,7 @@ from ..columns import Column, ColumnOutcome
 from ..items import CaptureItem
 from ..listing import is_attachment
 from ..platforms import ListedItem, ListRequest, Platform, detect
-from ..revalidate import Revisit, revisits_for
+from ..revalidate import RECORDED_LINKS, Revisit, revisits_for
 
 # Request kinds and the settings that bound their answers' size and time.
 _LIMITS = {
@@ -146,22 +146,42 @@ class PortalColumnSpider(scrapy.Spider):
     # ---- items and their files -----------------------------------------------------
 
     def parse_item(self, response: Response):
-        yield self.capture(response, role="item")
-        text = self.readable_text(response)
-        if text is None or not self._reads_as_report(response.meta.get("link_text") or "", text):
-            return
         walk = self.walk_of(response)
-        for link in self._platform(walk, response.url, text).attachments(response.url, text):
+        recorded = response.meta.get(RECORDED_LINKS)
+        if recorded is not None and {"not_modified", "from_archive"} & set(response.flags):
+            # the stored page is unchanged and the links it led to are recorded: not read again
+            yield self.capture(response, role="item")
+            links = recorded
+        else:
+            try:
+                links = self._links_of(response, walk)
+            except Exception:
+                yield self.capture(response, role="item")  # archived however its reading went
+                raise
+            yield self.capture(response, role="item", links=links)
+        for url, title in links or ():
             yield scrapy.Request(
-                link.url,
+                url,
                 callback=self.parse_attachment,
                 errback=self.fetch_failed,
                 meta={
                     **self._meta("attachment", walk),
                     "parent_url": _requested_url(response),
-                    "link_text": link.title,
+                    "link_text": title,
                 },
             )
+
+    def _links_of(self, response: Response, walk: ColumnWalk | None) -> tuple[tuple[str, str], ...] | None:
+        """The files an item page links, if it reads as an annual report (else none); None for
+        an answer with no page to read (an error, an empty body)."""
+        text = self.readable_text(response)
+        if text is None:
+            return None
+        if not self._reads_as_report(response.meta.get("link_text") or "", text):
+            return ()
+        return tuple(
+            (link.url, link.title) for link in self._platform(walk, response.url, text).attachments(response.url, text)
+        )
 
     @staticmethod
     def _reads_as_report(link_text: str, text: str) -> bool:
@@ -185,7 +205,9 @@ class PortalColumnSpider(scrapy.Spider):
             return None
         return decode(response.body, _content_type(response)).text
 
-    def capture(self, response: Response, *, role: str) -> CaptureItem:
+    def capture(
+        self, response: Response, *, role: str, links: tuple[tuple[str, str], ...] | None = None
+    ) -> CaptureItem:
         return CaptureItem(
             url=_requested_url(response),
             final_url=response.url,
@@ -208,6 +230,7 @@ class PortalColumnSpider(scrapy.Spider):
                 for key, values in (response.request.headers.items() if response.request is not None else ())
             },
             redirects=tuple(response.meta.get("redirect_urls") or ()),
+            links=links,
         )
 
     def fetch_failed(self, failure):
