@@ -173,7 +173,7 @@ def iter_report_values(
     published = published_reports(session, parser_version, as_of=as_of)
     reasons = _source_reasons(session, [p.current for p in published])
     for chunk in chunks(published, _CHUNK):
-        values = _values_by_extraction(session, [p.current.source.extraction_id for p in chunk])
+        values = _value_cells(session, [p.current.source.extraction_id for p in chunk])
         for report in chunk:
             cells = values.get(report.current.source.extraction_id, ())
             yield from _report_rows(report, cells, parser_version, reasons[report.current.page.document_id])
@@ -553,52 +553,87 @@ def _values_by_extraction(session: Session, extraction_ids: Iterable[int | None]
     return found
 
 
+def _value_cells(session: Session, extraction_ids: Iterable[int | None]) -> dict[int, list[tuple]]:
+    """Each extraction's cells as the driver returns them (the columns of ``_VALUE_COLUMNS``,
+    ``value`` still the exact text ``ExactDecimal`` stores), in id order.
+
+    The export's read: millions of cells, so the statement goes to the driver's cursor and
+    no Row, no processor call and no object is made per cell here; ``_report_rows`` turns
+    the text into a Decimal as it builds the row.
+    """
+    wanted = sorted({i for i in extraction_ids if i is not None})
+    found: dict[int, list[tuple]] = defaultdict(list)
+    if not wanted:
+        return found
+    connection = session.connection()
+    cursor = connection.connection.cursor()
+    try:
+        for chunk in chunks(wanted, _CHUNK):
+            query = (
+                select(*_VALUE_COLUMNS)
+                .where(ExtractedValue.extraction_id.in_([int(i) for i in chunk]))
+                .order_by(ExtractedValue.extraction_id, ExtractedValue.id)
+            )
+            cursor.execute(str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})))
+            for cell in cursor.fetchall():
+                found[cell[0]].append(cell)
+    finally:
+        cursor.close()
+    return found
+
+
 def chunks(items: list, size: int) -> Iterator[list]:
     """``items`` in slices of ``size``: an IN list per query stays within every database's limits."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
 
-def _report_rows(report: Published, cells: Iterable[Any], parser_version: str, reason: str) -> Iterator[ReportValue]:
-    """One ReportValue per cell; the report's fields are worked out once, not once per cell."""
+def _report_rows(report: Published, cells: Iterable[tuple], parser_version: str, reason: str) -> list[ReportValue]:
+    """One ReportValue per cell (as ``_value_cells`` reads it); the report's fields are worked
+    out once, not once per cell.
+
+    Millions of rows per export: each is filled as a ``_Filling`` (the same slots, not frozen:
+    a plain attribute store per field, no ``__init__`` keyword parsing, no frozen check) and then
+    becomes the ReportValue it was filled as, frozen like any other.
+    """
     page, source = report.current.page, report.current.source
     report_id, body_id, body, year, status = report.report_id, report.body_id, report.body, report.year, report.status
     template = source.template or page.template
     url, sha256, fetched_at, document_id = source.url, source.sha256, source.fetched_at, source.document_id
-    new, s = object.__new__, _SET
+    new, filling, frozen, decimal = object.__new__, _Filling, ReportValue, Decimal
+    rows = []
+    append = rows.append
     for _, table, row, column, value, raw, value_source, confidence, unit in cells:
-        item = new(ReportValue)
-        s.report_id(item, report_id)
-        s.body_id(item, body_id)
-        s.body(item, body)
-        s.year(item, year)
-        s.template(item, template)
-        s.source_url(item, url)
-        s.source_reason(item, reason)
-        s.sha256(item, sha256)
-        s.parser_version(item, parser_version)
-        s.status(item, status)
-        s.fetched_at(item, fetched_at)
-        s.document_id(item, document_id)
-        s.table(item, table)
-        s.row(item, row)
-        s.column(item, column)
-        s.value(item, value)
-        s.raw(item, raw)
-        s.value_source(item, value_source)
-        s.confidence(item, confidence)
-        s.unit(item, unit)
-        yield item
+        item = new(filling)
+        item.report_id = report_id
+        item.body_id = body_id
+        item.body = body
+        item.year = year
+        item.template = template
+        item.source_url = url
+        item.source_reason = reason
+        item.sha256 = sha256
+        item.parser_version = parser_version
+        item.status = status
+        item.fetched_at = fetched_at
+        item.document_id = document_id
+        item.table = table
+        item.row = row
+        item.column = column
+        item.value = None if value is None else decimal(value)
+        item.raw = raw
+        item.value_source = value_source
+        item.confidence = confidence
+        item.unit = unit
+        item.__class__ = frozen
+        append(item)
+    return rows
 
 
-class _Setters:
-    """ReportValue's slot setters. Millions of rows per export: each is filled through its slots,
-    skipping the keyword parsing and frozen checks of ``__init__``; every field is set."""
+class _Filling:
+    """A ReportValue being filled: ReportValue's slots in its order, settable."""
 
-    def __init__(self) -> None:
-        for name in ReportValue.__slots__:
-            setattr(self, name, getattr(ReportValue, name).__set__)
+    __slots__ = ReportValue.__slots__
 
 
-_SET = _Setters()
 assert len(ReportValue.__slots__) == 20, "a new ReportValue field must also be set in _report_rows"
