@@ -83,6 +83,12 @@ def _handler_for(server: PortalServer) -> type[BaseHTTPRequestHandler]:
         server_version = "TRS WCM"
         sys_version = ""
 
+        def end_headers(self) -> None:
+            # An HTTP/1.0 answer closes its connection; saying so keeps clients (Twisted's pool)
+            # from reusing it, which a POST, never retried on a stale connection, would not survive.
+            self.send_header("Connection", "close")
+            super().end_headers()
+
         def do_GET(self) -> None:  # noqa: N802 - name fixed by http.server
             self._respond(include_body=True)
 

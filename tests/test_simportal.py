@@ -110,6 +110,22 @@ def test_headers_describe_the_body(served):
     assert headers["Content-Type"] == "application/pdf" and body.startswith(b"%PDF")
 
 
+def test_every_answer_says_its_connection_closes(served):
+    """The server closes the connection after each answer (HTTP/1.0); without saying so, a
+    client pooling connections sends its next request on a closed one, and a POST sent that
+    way is lost rather than retried."""
+    site, server = served
+    path = site.expected[0].page_path
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as connection:
+        connection.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+        received = b""
+        while chunk := connection.recv(65536):
+            received += chunk
+    head, _, body = received.partition(b"\r\n\r\n")
+    assert re.search(rb"^Connection: close\r?$", head, re.MULTILINE | re.IGNORECASE), head
+    assert len(body) == len(site.pages[path].body)  # whole, then the server closed
+
+
 def test_robots_allows_all(served):
     site, server = served
     status, _, body = fetch(server.url + "/robots.txt")
