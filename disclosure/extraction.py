@@ -14,8 +14,9 @@ import time
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
-from sqlalchemy import exc
+from sqlalchemy import delete, exc, insert, select
 from sqlalchemy.engine import Engine
 
 from extract import PARSER_VERSION, extract_document
@@ -23,6 +24,7 @@ from extract.limits import DEFAULT_LIMITS, Limits
 from storage.archive import CaptureRef, captures_to_extract, load_blob, record_extraction, record_failure
 from storage.changes import Captures, VersionChanges, compare_versions, parser_versions, previous_version
 from storage.db import in_transaction, session_scope
+from storage.models import Capture, CheckResult, ExtractedValue, Extraction
 
 from .progress import progress_bar
 from .workers import IN_FLIGHT_PER_WORKER, Extractor, LimitedWorkers, Outcome, extract_one, one_line
@@ -32,6 +34,10 @@ log = logging.getLogger(__name__)
 # Results per write transaction, and the longest a finished result waits to be written.
 WRITE_BATCH = 64
 WRITE_SECONDS = 2.0
+
+# Written as plain rows (Core), not ORM objects: a report is some 200 rows
+CAPTURES, EXTRACTIONS = Capture.__table__, Extraction.__table__
+VALUES, CHECKS = ExtractedValue.__table__, CheckResult.__table__
 
 record = dataclass(frozen=True, slots=True, kw_only=True)
 
@@ -135,8 +141,84 @@ def _blob(session, sha256: str) -> bytes | None:
 def store_batch(engine: Engine, batch: list[tuple[CaptureRef, Outcome]], parser_version: str) -> list[str]:
     """Write outcomes in one transaction; for each, "report", "other" or "failed"."""
     # repeated after a lost connection: each row for this version is replaced, never doubled
-    return in_transaction(engine, lambda session: [_store(session, ref, outcome, parser_version)
-                                                   for ref, outcome in batch])
+    return in_transaction(engine, lambda session: _store_all(session, batch, parser_version))
+
+
+def _store_all(session, batch: list[tuple[CaptureRef, Outcome]], parser_version: str) -> list[str]:
+    """The batch in a few statements; if one record does not fit, each capture in its own savepoint."""
+    try:
+        with session.begin_nested():
+            return _store_rows(session, batch, parser_version)
+    except exc.DBAPIError:
+        raise  # the database itself failed
+    except (ValueError, TypeError, exc.StatementError):
+        # the batch is rolled back whole; written again one by one, the record that does not fit fails alone
+        return [_store(session, ref, outcome, parser_version) for ref, outcome in batch]
+
+
+def _store_rows(session, batch: list[tuple[CaptureRef, Outcome]], parser_version: str) -> list[str]:
+    """What ``_store`` writes for each outcome, as plain rows: the batch's earlier rows for this
+    version deleted, one insert per extraction (its id, in capture order), one executemany each for
+    the values and the checks. Failures and records that do not belong to their capture take
+    ``_store``'s path, in their place in the order."""
+    capture_ids = [ref.capture_id for ref, _ in batch]
+    blobs: dict[int, str] = {}
+    earlier: list[int] = []
+    for chunk in _chunks(capture_ids):
+        blobs.update(session.execute(select(CAPTURES.c.id, CAPTURES.c.blob_sha256).where(CAPTURES.c.id.in_(chunk))).all())
+        earlier += session.scalars(select(EXTRACTIONS.c.id).where(
+            EXTRACTIONS.c.parser_version == parser_version, EXTRACTIONS.c.capture_id.in_(chunk))).all()
+    for chunk in _chunks(earlier):
+        # children first and explicitly: SQLite does not enforce ON DELETE CASCADE by default
+        session.execute(delete(VALUES).where(VALUES.c.extraction_id.in_(chunk)))
+        session.execute(delete(CHECKS).where(CHECKS.c.extraction_id.in_(chunk)))
+        session.execute(delete(EXTRACTIONS).where(EXTRACTIONS.c.id.in_(chunk)))
+    kinds: list[str] = []
+    values: list[dict] = []
+    checks: list[dict] = []
+    for ref, outcome in batch:
+        document = outcome.document
+        if ref.capture_id not in blobs:
+            raise KeyError(f"no capture with id {ref.capture_id}")
+        if document is None or document.sha256 != blobs[ref.capture_id]:
+            kinds.append(_store(session, ref, outcome, parser_version))
+            continue
+        inserted = session.execute(insert(EXTRACTIONS), _extraction_row(ref.capture_id, document, parser_version))
+        extraction_id = inserted.inserted_primary_key[0]
+        values += [
+            {"extraction_id": extraction_id, "table_name": v.table, "row_key": v.row, "column_key": v.column,
+             "value": v.value, "raw": v.raw, "value_source": "published" if v.source is None else v.source,
+             "confidence": v.confidence, "unit": v.unit}
+            for v in document.values
+        ]
+        checks += [
+            {"extraction_id": extraction_id, "rule": c.rule, "scope": c.scope, "status": c.status,
+             "cells": list(c.cells), "difference": c.difference}
+            for c in document.checks
+        ]
+        kinds.append("report" if document.is_annual_report else "other")
+    if values:
+        session.execute(insert(VALUES), values)
+    if checks:
+        session.execute(insert(CHECKS), checks)
+    return kinds
+
+
+def _extraction_row(capture_id: int, document, parser_version: str) -> dict:
+    """The extractions row ``record_extraction`` writes for ``document``."""
+    return {
+        "capture_id": capture_id, "parser_version": parser_version, "status": "ok",
+        "is_annual_report": document.is_annual_report, "reason": document.reason,
+        "body": document.identity.body, "year": document.identity.year, "template": document.template,
+        "title": document.title, "published": document.published,
+        "metadata": [[key, value] for key, value in document.metadata], "warnings": list(document.warnings),
+        "text": document.text, "extracted_at": datetime.now(UTC),
+    }
+
+
+def _chunks(items: list[int], size: int = 500) -> Iterator[list[int]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def _store(session, ref: CaptureRef, outcome: Outcome, parser_version: str) -> str:
