@@ -24,7 +24,7 @@ from storage.warc import DIR_ENV_VAR as WARC_DIR_ENV_VAR
 from . import registry
 from .checks import CHECK_COLUMNS, all_checks, check_line, count_line, export_checks, select_checks
 from .crawling import CrawlSummary
-from .export import FORMATS, SHAPES, ExportError, Filters, current_rows, export_parquet, export_records_parquet, export_rows, select_rows
+from .export import FORMATS, SHAPES, ExportError, Filters, export_parquet, export_records_parquet, export_rows, stream_rows
 from .schedule import DEFAULT_AT, DEFAULT_TIMEZONE
 from .progress import wanted as progress_wanted
 from .runs import RunSummary, run_crawl, run_extraction, run_queued_extraction
@@ -545,17 +545,16 @@ def cmd_export(args) -> int:
     engine = open_archive(database_url(args.db))
     try:
         with session_scope(engine) as session:
-            rows = select_rows(current_rows(session, PARSER_VERSION, as_of), filters)
-            reports = {row.report_id for row in rows}
+            rows, reports = stream_rows(session, PARSER_VERSION, as_of, filters)  # read as written
+            if args.format == "parquet":
+                count = _write_binary(args.out, lambda out: export_parquet(rows, out, args.shape))
+            else:
+                count = _write(args.out, lambda out: export_rows(rows, out, args.format, args.shape))
             checks = [c for c in all_checks(session, PARSER_VERSION) if c.report_id in reports] if args.checks_out else []
     except ExportError as error:
         raise UsageError(str(error)) from None
     finally:
         engine.dispose()
-    if args.format == "parquet":
-        count = _write_binary(args.out, lambda out: export_parquet(rows, out, args.shape))
-    else:
-        count = _write(args.out, lambda out: export_rows(rows, out, args.format, args.shape))
     what = "reports" if args.shape == "wide" else f"numbers of {len(reports)} reports"
     print(f"exported {count} {what} to {args.out}", file=sys.stderr)
     if args.checks_out:

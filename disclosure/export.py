@@ -4,14 +4,21 @@ as CSV, JSON lines or Parquet, with every row's provenance.
 Rows are whatever ``storage.queries.report_values`` returns: the columns below come first,
 and any further field its rows carry (``body_id``, ``fetched_at``, ``published_value``, ...)
 follows, so new provenance reaches every format without a change here.
+
+An export of the archive is a stream (``stream_rows``): rows are read a batch of reports at a
+time and written as they come, so the long shape holds a batch, not the archive, in memory
+(Parquet types each batch and spools it to a temporary file, see ``disclosure.parquet``).
+The wide shape keeps one record per report until the last row, since its columns are every
+key any report has.
 """
 
 from __future__ import annotations
 
 import csv
 import dataclasses
+import itertools
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import IO, Any
@@ -87,6 +94,13 @@ def select_rows(rows: Iterable, filters: Filters) -> list:
     return [row for row in rows if filters.keep(row)]
 
 
+def _peeked(rows: Iterable) -> tuple[Any, Iterator]:
+    """The first row (None: there is none) and every row, the first included."""
+    rows = iter(rows)
+    first = next(rows, None)
+    return first, rows if first is None else itertools.chain((first,), rows)
+
+
 class WithReport:
     """A row with further fields of its report (its body's kind and county, whether it changed)."""
 
@@ -116,15 +130,21 @@ def _field_names(row: Any) -> list[str]:
 
 def long_columns(rows: Sequence) -> tuple[str, ...]:
     """COLUMNS, then every further field the rows carry, in their order."""
+    return _columns_of(rows[0] if rows else None)
+
+
+def _columns_of(first: Any) -> tuple[str, ...]:
     extra: list[str] = []
-    if rows:
-        extra = [name for name in _field_names(rows[0]) if name not in COLUMNS and not name.startswith("_")]
+    if first is not None:
+        extra = [name for name in _field_names(first) if name not in COLUMNS and not name.startswith("_")]
     return (*COLUMNS, *extra)
 
 
-def long_records(rows: Sequence) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
-    columns = long_columns(rows)
-    return columns, [{name: getattr(row, name, None) for name in columns} for row in rows]
+def long_records(rows: Iterable) -> tuple[tuple[str, ...], Iterator[dict[str, Any]]]:
+    """The columns (from the first row) and a record per row, made as the rows come."""
+    first, rows = _peeked(rows)
+    columns = _columns_of(first)
+    return columns, ({name: getattr(row, name, None) for name in columns} for row in rows)
 
 
 def canonical_key(table: str, row: str, column: str) -> str:
@@ -141,9 +161,10 @@ def key_columns() -> tuple[str, ...]:
     return tuple(keys)
 
 
-def wide_records(rows: Sequence) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
+def wide_records(rows: Iterable) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
     """One record per report: its own fields, then one column per canonical key."""
-    report_fields = tuple(name for name in long_columns(rows) if name not in CELL_FIELDS)
+    first, rows = _peeked(rows)
+    report_fields = tuple(name for name in _columns_of(first) if name not in CELL_FIELDS)
     keys = list(key_columns())
     known = set(keys)
     reports: dict[Any, dict[str, Any]] = {}
@@ -167,7 +188,7 @@ def wide_records(rows: Sequence) -> tuple[tuple[str, ...], list[dict[str, Any]]]
     return columns, [{name: record.get(name) for name in columns} for record in reports.values()]
 
 
-def records(rows: Sequence, shape: str) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
+def records(rows: Iterable, shape: str) -> tuple[tuple[str, ...], Iterable[dict[str, Any]]]:
     if shape not in SHAPES:
         raise ExportError(f"unknown export shape {shape!r}: use one of {', '.join(SHAPES)}")
     return wide_records(rows) if shape == "wide" else long_records(rows)
@@ -177,20 +198,20 @@ def export_rows(rows: Iterable, out: IO[str], fmt: str, shape: str = "long") -> 
     """CSV or JSON lines to a text stream; returns the number of records written."""
     if fmt not in ("csv", "jsonl"):
         raise ValueError(f"unknown export format {fmt!r}: use one of {', '.join(FORMATS)}")
-    columns, items = records(list(rows), shape)
+    columns, items = records(rows, shape)
     write = _csv_writer(out, columns) if fmt == "csv" else _jsonl_writer(out)
-    for record in items:
+    count = 0
+    for count, record in enumerate(items, 1):
         write({name: _text_value(value) for name, value in record.items()})
-    return len(items)
+    return count
 
 
 def export_parquet(rows: Iterable, out: str | IO[bytes], shape: str = "long") -> int:
     """Parquet with typed columns: decimals exact (decimal128), integers as integers, times as timestamps."""
-    from .parquet import write_table
+    from .parquet import write_records
 
-    columns, items = records(list(rows), shape)
-    write_table(columns, items, out)
-    return len(items)
+    columns, items = records(rows, shape)
+    return write_records(columns, items, out)
 
 
 def _text_value(value: Any) -> Any:
@@ -227,26 +248,67 @@ def export_records_parquet(columns: Sequence[str], items: Sequence[dict[str, Any
 def current_rows(session, parser_version: str, as_of: datetime | None = None) -> list:
     """The numbers to export: each report's current reading (as the archive knew it at
     ``as_of``), with the archive's corrections applied where it has them."""
+    return list(iter_current_rows(session, parser_version, as_of))
+
+
+REPORTS_PER_BATCH = 500
+
+
+def iter_current_rows(session, parser_version: str, as_of: datetime | None = None) -> Iterator:
+    """``current_rows`` as a stream: a batch of ``REPORTS_PER_BATCH`` reports at a time is read,
+    corrected and given its report's fields. Rows come in report order, each report whole."""
     import inspect
 
-    from storage.queries import report_values
+    from storage.queries import iter_report_values
 
     if as_of is None:
-        rows = report_values(session, parser_version)
-    elif "as_of" in inspect.signature(report_values).parameters:
-        rows = report_values(session, parser_version, as_of=as_of)
+        rows = iter_report_values(session, parser_version)
+    elif "as_of" in inspect.signature(iter_report_values).parameters:
+        rows = iter_report_values(session, parser_version, as_of=as_of)
     else:
         raise ExportError("--as-of needs an archive that keeps reports over time (not available in this version)")
     try:
         from storage.corrections import apply_corrections
     except ImportError:
-        pass
-    else:
-        if as_of is not None and "as_of" in inspect.signature(apply_corrections).parameters:
-            rows = list(apply_corrections(session, rows, as_of=as_of))
-        else:
-            rows = list(apply_corrections(session, rows))
-    return with_report_fields(session, rows)
+        apply_corrections = None
+    dated = as_of is not None and apply_corrections is not None and "as_of" in inspect.signature(apply_corrections).parameters
+    for batch in report_batches(rows, REPORTS_PER_BATCH):
+        # A correction's state depends on its own report's cells only, and a batch has its reports whole.
+        if apply_corrections is not None:
+            batch = list(apply_corrections(session, batch, as_of=as_of) if dated else apply_corrections(session, batch))
+        yield from with_report_fields(session, batch)
+
+
+def report_batches(rows: Iterable, reports: int) -> Iterator[list]:
+    """Consecutive rows in lists of ``reports`` reports (a report's rows are consecutive)."""
+    batch: list = []
+    seen = 0
+    last = None
+    for row in rows:
+        if row.report_id != last:
+            last = row.report_id
+            seen += 1
+            if seen > reports:
+                yield batch
+                batch, seen = [], 1
+        batch.append(row)
+    if batch:
+        yield batch
+
+
+def stream_rows(session, parser_version: str, as_of: datetime | None, filters: Filters) -> tuple[Iterator, set[int]]:
+    """The rows to export, filtered, as a stream; and the set of their report ids, filled as the
+    stream is read. The first row is read at once, so a filter the archive cannot answer fails
+    before anything is written."""
+    reports: set[int] = set()
+
+    def noted(rows: Iterable) -> Iterator:
+        for row in rows:
+            reports.add(row.report_id)
+            yield row
+
+    _, rows = _peeked(noted(row for row in iter_current_rows(session, parser_version, as_of) if filters.keep(row)))
+    return rows, reports
 
 
 REPORT_FIELDS = ("body_kind", "county", "region", "editions", "corrections", "changed_after_publication")

@@ -271,3 +271,68 @@ def test_coverage_view_tells_archived_late_missing_and_withdrawn(edited_archive,
         ("某县财政局", 2021): "missing",
         ("某县财政局", 2022): "withdrawn",
     }
+
+
+# -- streaming: the export writes rows as they are read ---------------------------------------
+
+
+def test_long_csv_is_written_while_the_rows_are_still_being_read():
+    out = io.StringIO()
+    written_before: list[int] = []
+
+    def rows():
+        for row in ROWS:
+            written_before.append(out.getvalue().count("\n"))  # lines out when this row is asked for
+            yield row
+
+    assert export_rows(rows(), out, "csv") == len(ROWS)
+    # the header and every earlier row are out before the next row is read
+    assert written_before == [0, *range(2, len(ROWS) + 1)]
+    assert out.getvalue() == _csv(ROWS)
+
+
+def _csv(rows) -> str:
+    out = io.StringIO()
+    export_rows(list(rows), out, "csv")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("shape", ["long", "wide"])
+def test_parquet_typed_batch_by_batch_is_the_parquet_typed_at_once(shape, monkeypatch):
+    import disclosure.parquet as parquet
+
+    at_once = parquet_of(ROWS, shape)
+    monkeypatch.setattr(parquet, "BATCH_ROWS", 1 if shape == "wide" else 2)  # batches that type "value" apart
+    batched = parquet_of(iter(ROWS), shape)
+    assert batched.schema == at_once.schema
+    assert batched.to_pylist() == at_once.to_pylist()
+    if shape == "long":
+        assert batched.schema.field("value").type == pa.decimal128(16, 4)
+        assert pq.ParquetFile(io.BytesIO(_parquet_bytes(iter(ROWS)))).metadata.num_row_groups == 3
+
+
+def _parquet_bytes(rows) -> bytes:
+    out = io.BytesIO()
+    export_parquet(rows, out)
+    return out.getvalue()
+
+
+def test_reports_are_batched_whole():
+    from disclosure.export import report_batches
+
+    batches = list(report_batches(iter(ROWS), 1))
+    assert [[r.report_id for r in batch] for batch in batches] == [[1, 1, 1], [2, 2, 2]]
+    assert [r for batch in report_batches(ROWS, 2) for r in batch] == ROWS
+    assert list(report_batches([], 1)) == []
+
+
+def test_export_read_a_report_at_a_time_is_the_export_read_at_once(edited_archive, tmp_path, monkeypatch):
+    import disclosure.export as export
+    from disclosure.cli import main as cli
+
+    assert cli(["correct", "--db", edited_archive, "1", "requests.granted.total", "7", "--reason", "the PDF prints 7"]) == 0
+    whole = {fmt: _export(edited_archive, tmp_path, "--format", fmt).read_bytes() for fmt in ("jsonl", "parquet")}
+    assert b'"value_source": "correction"' in whole["jsonl"]
+    monkeypatch.setattr(export, "REPORTS_PER_BATCH", 1)  # two reports: two batches
+    for fmt, expected in whole.items():
+        assert _export(edited_archive, tmp_path, "--format", fmt).read_bytes() == expected
