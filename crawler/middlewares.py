@@ -104,8 +104,10 @@ class FrontierMiddleware:
         self.started_at = datetime.now(UTC)
         self.cadence = cadences(spider)
         self.portals = list(self.cadence)
-        self.known = load_known(self.db_url, self.portals) if self.portals else {}
         self.engine = open_archive(self.db_url)
+        self.known = load_known(self.engine, self.portals) if self.portals else {}
+        if hasattr(spider, "frontier"):
+            spider.frontier = self.known  # its revisits come from the same load
 
     def spider_closed(self, spider) -> None:
         if self.engine is None:

@@ -21,6 +21,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import Engine
+
 from storage.db import database_url, open_archive, session_scope
 from storage.frontier import KnownDocument, known_documents
 
@@ -58,12 +60,14 @@ def cadences(spider) -> dict[str, float]:
     return found
 
 
-def revisits_for(spider, *, now: datetime) -> list[Revisit]:
-    """What a spider revalidates this run: the due documents of each of its columns' portals."""
+def revisits_for(spider, *, now: datetime, known: Mapping[str, KnownDocument] | None = None) -> list[Revisit]:
+    """What a spider revalidates this run: the due documents of each of its columns' portals.
+    ``known``: the portals' known documents when already loaded (``FrontierMiddleware``)."""
     cadence = cadences(spider)
     if not cadence:
         return []
-    known = load_known(database_url(spider.settings.get("DISCLOSURE_DB") or None), cadence)
+    if known is None:
+        known = load_known(database_url(spider.settings.get("DISCLOSURE_DB") or None), cadence)
     by_portal: dict[str, list[KnownDocument]] = {portal: [] for portal in cadence}
     for doc in known.values():
         if doc.portal in by_portal:
@@ -75,14 +79,16 @@ def revisits_for(spider, *, now: datetime) -> list[Revisit]:
     ]
 
 
-def load_known(db_url: str, portals: Iterable[str]) -> dict[str, KnownDocument]:
-    """The known documents of ``portals`` by URL (a fresh archive has none)."""
-    engine = open_archive(db_url)
+def load_known(db_url: str | Engine, portals: Iterable[str]) -> dict[str, KnownDocument]:
+    """The known documents of ``portals`` by URL (a fresh archive has none), from an archive's
+    URL or an engine already open on it."""
+    engine = open_archive(db_url) if isinstance(db_url, str) else db_url
     try:
         with session_scope(engine) as session:
             return {doc.url: doc for portal in portals for doc in known_documents(session, portal)}
     finally:
-        engine.dispose()
+        if engine is not db_url:
+            engine.dispose()
 
 
 def due(

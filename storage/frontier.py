@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from .archive import blob_location, ensure_document
+from .archive import ensure_document
 from .models import Blob, Capture, CaptureLinks, Document, FetchFailure
 from .warc import Location
 
@@ -70,7 +70,12 @@ def known_documents(session: Session, portal: str) -> list[KnownDocument]:
         .exists()
     )
     query = (
-        select(Document, parent.url, Capture, Blob, CaptureLinks.links)
+        select(
+            Document.url, Document.portal, Document.role, parent.url, Document.link_text, Document.withdrawn_at,
+            Capture.id, Capture.status, Capture.blob_sha256, Capture.content_type, Capture.headers,
+            Capture.last_seen_at, Blob.warc_file, Blob.warc_offset, Blob.warc_length, Blob.size,
+            CaptureLinks.links,
+        )
         .outerjoin(parent, parent.id == Document.parent_document_id)
         .outerjoin(Capture, and_(Capture.document_id == Document.id, latest))
         .outerjoin(Blob, Blob.sha256 == Capture.blob_sha256)
@@ -81,29 +86,31 @@ def known_documents(session: Session, portal: str) -> list[KnownDocument]:
         .where(Document.portal == portal)
         .order_by(Document.url)
     )
+    # plain rows, not entities: a portal's frontier is every document it ever had
     known = []
-    for document, parent_url, capture, blob, links in session.execute(query):
+    for (url, portal_name, role, parent_url, link_text, withdrawn_at, capture_id, status, sha256, content_type,
+         headers, last_seen_at, warc_file, warc_offset, warc_length, size, links) in session.execute(query):
         latest_fields = {}
-        if capture is not None:
+        if capture_id is not None:
             latest_fields = dict(
-                capture_id=capture.id,
-                status=capture.status,
-                sha256=capture.blob_sha256,
-                content_type=capture.content_type,
-                headers=capture.headers,
-                last_seen_at=capture.last_seen_at,
-                payload=blob_location(blob) if blob is not None else None,
-                size=blob.size if blob is not None else None,
-                links=None if links is None else tuple((url, text) for url, text in links),
+                capture_id=capture_id,
+                status=status,
+                sha256=sha256,
+                content_type=content_type,
+                headers=headers,
+                last_seen_at=last_seen_at,
+                payload=None if warc_file is None else Location(file=warc_file, offset=warc_offset, length=warc_length),
+                size=size,
+                links=None if links is None else tuple((link, text) for link, text in links),
             )
         known.append(
             KnownDocument(
-                url=document.url,
-                portal=document.portal,
-                role=document.role,
+                url=url,
+                portal=portal_name,
+                role=role,
                 parent_url=parent_url,
-                link_text=document.link_text,
-                withdrawn_at=document.withdrawn_at,
+                link_text=link_text,
+                withdrawn_at=withdrawn_at,
                 **latest_fields,
             )
         )

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urldefrag, urlsplit
 
 import scrapy
@@ -32,6 +33,9 @@ from ..items import CaptureItem
 from ..listing import is_attachment
 from ..platforms import ListedItem, ListRequest, Platform, detect
 from ..revalidate import RECORDED_LINKS, Revisit, revisits_for
+
+if TYPE_CHECKING:
+    from storage.frontier import KnownDocument
 
 # Request kinds and the settings that bound their answers' size and time.
 _LIMITS = {
@@ -61,6 +65,9 @@ class PortalColumnSpider(scrapy.Spider):
         self.allowed_domains = sorted({urlsplit(u).hostname or "" for c in self.columns for u in c.start_urls})
         self.walks: dict[str, ColumnWalk] = {}
         self.column_outcomes: dict[str, ColumnOutcome] = {}
+        # The archive's known documents of the columns' portals by URL, when
+        # ``crawler.middlewares.FrontierMiddleware`` loaded them as the spider opened.
+        self.frontier: dict[str, KnownDocument] | None = None
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -81,7 +88,7 @@ class PortalColumnSpider(scrapy.Spider):
             for request in walk.start():
                 yield self.list_request(request, walk)
         # the archive's known items and attachments, listed or not: edits and withdrawals show
-        for revisit in revisits_for(self, now=datetime.now(UTC)):
+        for revisit in revisits_for(self, now=datetime.now(UTC), known=self.frontier):
             yield self.revisit_request(revisit)
 
     # ---- lists ---------------------------------------------------------------------
