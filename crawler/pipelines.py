@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict
+from dataclasses import fields
 
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import threads
@@ -16,6 +16,7 @@ from .items import CaptureItem
 from .revalidate import FROM_ARCHIVE_HEADER, NOT_MODIFIED_HEADER
 
 log = logging.getLogger(__name__)
+_FIELDS = fields(CaptureItem)
 
 
 class ArchivePipeline:
@@ -88,8 +89,8 @@ class ArchivePipeline:
                 return stored
         else:
             # a capture stored again is seen again, never a second capture: safe to repeat
-            fields = asdict(item)
-            work = lambda session: store_capture(session, **fields)  # noqa: E731
+            values = {field.name: getattr(item, field.name) for field in _FIELDS}  # asdict would copy the body
+            work = lambda session: store_capture(session, **values)  # noqa: E731
         stored = await maybe_deferred_to_future(self.writer.submit(work))
         return self._account(stored, item)
 

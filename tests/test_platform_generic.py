@@ -85,6 +85,43 @@ def test_files_are_found_in_every_kind_of_markup(markup, expected):
     assert (link.url.removeprefix(HOST), link.title) == expected
 
 
+@pytest.mark.parametrize(
+    "markup",
+    [
+        '<a href="/u/A.PDF">大写</a>',
+        '<a href="/u/a.p\ndf">换行</a>',
+        '<a href="/u/a&#46;pdf">字符引用</a>',
+        '<a href="/u/a&period;pdf">实体</a>',
+        '<a href="/u/a.p&Tab;df">实体</a>',
+        '<a href="/DownFile.do?id=1">下载</a>',
+        '<EMBED src="/show?id=4" type="application/pdf">',
+        '<iframe src="/pdfjs/web/Viewer.HTML?file=%2Fu%2Fa.pdf"></iframe>',
+        '<base href="/downfile/"><a href="7">下载</a>',
+    ],
+)
+def test_a_page_is_read_for_files_whenever_its_markup_may_show_one(markup, monkeypatch):
+    import crawler.platforms.generic as generic
+
+    page = f"<html><body><p>年度报告</p>{markup}<a href='/info/3.htm'>下一篇</a></body></html>"
+    found = file_links(HOST + "/info/1/2.htm", page)
+    assert len(found) == 1
+    monkeypatch.setattr(generic, "may_show_files", lambda url, html: True)  # always parsed
+    assert file_links(HOST + "/info/1/2.htm", page) == found
+
+
+def test_a_page_that_cannot_show_a_file_is_not_parsed(monkeypatch):
+    from crawler import listing
+
+    parsed = []
+    parse = listing.parse
+    monkeypatch.setattr(listing, "parse", lambda html: parsed.append(html) or parse(html))
+    page = "<html><body><a href='/info/3.htm'>下一篇</a><table><tr><td>1.5</td></tr></table></body></html>"
+    assert file_links(HOST + "/info/1/2.htm", page) == () and parsed == []
+    # the page's own URL is the base of its relative links: a download script's folder
+    (link,) = file_links(HOST + "/downfile/2.htm", page.replace("/info/3.htm", "3"))
+    assert link.url == HOST + "/downfile/3" and len(parsed) == 1
+
+
 def test_every_report_file_of_the_generic_portal_is_found_whatever_shows_it():
     site = build_generic_site()
     found = {}

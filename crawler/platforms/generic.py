@@ -12,7 +12,7 @@ import posixpath
 import re
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
-from extract.html import normalize_space
+from extract.html import ATTACHMENT_SUFFIXES, normalize_space
 
 from .. import listing
 from . import ListedItem, ListPage, ListRequest, Platform
@@ -74,7 +74,10 @@ def announced_total(html: str) -> int | None:
 
 
 def file_links(url: str, html: str) -> tuple[ListedItem, ...]:
-    """The files a detail page links or shows, resolved to the file's own URL."""
+    """The files a detail page links or shows, resolved to the file's own URL. A page whose
+    markup holds none of what a file's link needs is not parsed (``may_show_files``)."""
+    if not may_show_files(url, html):
+        return ()
     tree = listing.parse(html)
     if tree is None:
         return ()
@@ -83,7 +86,9 @@ def file_links(url: str, html: str) -> tuple[ListedItem, ...]:
         base = urljoin(url, href.strip())
         break
     found: dict[str, ListedItem] = {}
-    for element in tree.xpath("//a[@href] | //iframe[@src] | //embed[@src] | //object[@data]"):
+    for element in tree.iter("a", "iframe", "embed", "object"):  # in document order
+        if element.get(_LINK_ATTRIBUTE[element.tag]) is None:
+            continue
         target = (element.get("href") or element.get("src") or element.get("data") or "").strip()
         if not target or target.lower().startswith(("javascript:", "mailto:", "#", "data:")):
             continue
@@ -100,6 +105,30 @@ def file_links(url: str, html: str) -> tuple[ListedItem, ...]:
         if file_url not in found or (title and not found[file_url].title):
             found[file_url] = ListedItem(url=file_url, title=title)
     return tuple(found.values())
+
+
+_LINK_ATTRIBUTE = {"a": "href", "iframe": "src", "embed": "src", "object": "data"}
+# What the markup of a page that links or shows a file holds, in any letter case and once
+# tabs and line breaks are left out (URLs drop them): a file's suffix, a download script, a
+# pdf.js viewer, an embedded object, or a character reference that could spell a dot, a tab
+# or a line break inside one of these. Every file ``file_links`` finds needs one of them in
+# the page or in its URL (the base of relative links).
+_FILE_HINTS = tuple(
+    hint.encode("ascii")
+    for hint in (*ATTACHMENT_SUFFIXES, "downfile", "viewer.htm", "<embed", "<object", "&#", "&period;", "&tab;",
+                 "&newline;")
+    if not any(other != hint and hint.startswith(other) for other in ATTACHMENT_SUFFIXES)  # .docx: .doc
+)
+
+
+def may_show_files(url: str, html: str) -> bool:
+    """False when the page cannot link or show a file: none of ``_FILE_HINTS`` is in it.
+    A fraction of the time parsing takes on a report page with its tables."""
+    for text in (url, html):
+        markup = text.encode("utf-8", "surrogatepass").translate(None, b"\t\r\n").lower()  # ASCII case only
+        if any(hint in markup for hint in _FILE_HINTS):
+            return True
+    return False
 
 
 def _viewer_file(url: str) -> str | None:
