@@ -9,7 +9,7 @@ from twisted.python.failure import Failure
 
 from crawler.columns import Column
 from crawler.items import CaptureItem
-from crawler.platforms import ListRequest
+from crawler.platforms import ListedItem, ListRequest
 from crawler.revalidate import RECORDED_LINKS
 from crawler.spiders.portal import PortalColumnSpider
 
@@ -88,6 +88,41 @@ def test_an_item_page_is_parsed_once_when_its_link_names_a_report(monkeypatch):
     parsed.clear()  # a link that does not tell: the title is read from the page as well
     _, requests = split(spider.parse_item(respond(url, REPORT_PAGE, meta={"link_text": "城关镇…"})))
     assert len(requests) == 1 and len(parsed) == 2
+
+
+def test_a_listed_document_fresh_in_the_archive_is_not_asked_for_only_what_it_leads_to(monkeypatch):
+    from datetime import UTC, datetime, timedelta
+
+    from storage.frontier import KnownDocument
+
+    def known(url, role, *, links=None, days_ago=0.1):
+        seen = datetime.now(UTC) - timedelta(days=days_ago)
+        return KnownDocument(url=url, portal="demo", role=role, parent_url=None, link_text=None, withdrawn_at=None,
+                             capture_id=1, status=200, sha256="ab" * 32, last_seen_at=seen, links=links)
+
+    report, guide, pdf = BASE + "202301/t20230115_1.html", BASE + "202301/t20230116_2.html", BASE + "202301/P020230116.pdf"
+    files = ((BASE + "202301/P1.pdf", "附件1"), (BASE + "202301/P2.pdf", "附件2"))
+    spider = make_spider(portal="demo")
+    spider.frontier = {
+        report: known(report, "item", links=files),  # fresh, its links recorded
+        files[0][0]: known(files[0][0], "attachment"),  # fresh
+        files[1][0]: known(files[1][0], "attachment", days_ago=3),  # due again
+        guide: known(guide, "item"),  # fresh, but its links never recorded: read from the archive
+        pdf: known(pdf, "attachment", days_ago=3),
+    }
+    spider.cadence = {"demo": 1}
+    _, requests = split(spider.parse_list(respond(BASE + "index.html", LIST_PAGE)))
+    documents = {r.url: r for r in requests[3:]}
+    assert set(documents) == {guide, pdf, files[1][0]}
+    assert documents[files[1][0]].meta["parent_url"] == report
+    assert documents[files[1][0]].meta["link_text"] == "附件2"
+    assert documents[files[1][0]].callback == spider.parse_attachment
+    assert spider.crawler.stats.get_value("disclosure/not_requested") == 2  # the report page and one file
+    walk = next(iter(spider.walks.values()))
+    assert list(spider.listed(ListedItem(url=report, title="城关镇…"), walk)) == []  # listed again: left once
+    assert spider.crawler.stats.get_value("disclosure/not_requested") == 2
+    spider.cadence = {"demo": 0}  # every run: everything is asked for
+    assert [r.url for r in spider.listed(ListedItem(url=report, title="城关镇…"), walk)] == [report]
 
 
 def test_non_report_items_are_archived_but_not_followed():

@@ -32,7 +32,7 @@ from ..columns import Column, ColumnOutcome
 from ..items import CaptureItem
 from ..listing import is_attachment
 from ..platforms import ListedItem, ListRequest, Platform, detect
-from ..revalidate import RECORDED_LINKS, Revisit, revisits_for
+from ..revalidate import RECORDED_LINKS, Revisit, cadences, is_fresh, revisits_for
 
 if TYPE_CHECKING:
     from storage.frontier import KnownDocument
@@ -68,6 +68,10 @@ class PortalColumnSpider(scrapy.Spider):
         # The archive's known documents of the columns' portals by URL, when
         # ``crawler.middlewares.FrontierMiddleware`` loaded them as the spider opened.
         self.frontier: dict[str, KnownDocument] | None = None
+        self.opened_at = datetime.now(UTC)
+        self.cadence: dict[str, float] = {}  # portal -> revalidate_days
+        # Listed documents left unasked this run: fresh in the archive, nothing to read again.
+        self.unasked: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -84,6 +88,7 @@ class PortalColumnSpider(scrapy.Spider):
         return spider
 
     async def start(self):
+        self.opened_at, self.cadence = datetime.now(UTC), cadences(self)
         for walk in self.walks.values():
             for request in walk.start():
                 yield self.list_request(request, walk)
@@ -112,7 +117,31 @@ class PortalColumnSpider(scrapy.Spider):
         for request in more:
             yield self.list_request(request, walk)
         for item in items:
+            yield from self.listed(item, walk)
+
+    def listed(self, item: ListedItem, walk: ColumnWalk | None):
+        """The request for a document a list shows; none for one fresh in the archive (seen
+        within its portal's ``revalidate_days``) with nothing to read again, an attachment or
+        an item page whose links are recorded: the requests for those links instead."""
+        doc = self.fresh(item.url)
+        if doc is None:
             yield self.item_request(item, walk)
+            return
+        if item.url in self.unasked:
+            return
+        self.unasked.add(item.url)
+        self.crawler.stats.inc_value("disclosure/not_requested")
+        for url, title in doc.links or ():
+            yield from self.listed(ListedItem(url=url, title=title or "", parent_url=item.url), walk)
+
+    def fresh(self, url: str) -> KnownDocument | None:
+        """The archive's version of ``url`` if it stands in for asking this run
+        (``crawler.middlewares.FrontierMiddleware`` answers it from the archive otherwise)."""
+        doc = self.frontier.get(url) if self.frontier else None
+        if doc is None or (doc.role != "attachment" and doc.links is None):
+            return None
+        days = self.cadence.get(doc.portal or "", 0)
+        return doc if is_fresh(doc, now=self.opened_at, revalidate_days=days) else None
 
     def list_request(self, request: ListRequest, walk: ColumnWalk) -> scrapy.Request:
         meta = self._meta("list", walk)
