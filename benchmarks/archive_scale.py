@@ -12,7 +12,8 @@ the ``reports`` row and its ``report_sources`` page. Then, per database:
    ``disclosure export`` reads, row by row, into its writer), against the same rows of one
    SQL statement streamed through the driver's cursor (a server-side cursor on PostgreSQL),
    both consumed to the last row; ratio ORM / SQL (aim ≤ 1.2), the best of ``--repeat``
-   passes of each. An untimed first pass reads both side by side and checks every row is
+   passes of each (also this process's CPU seconds and their ratio: steadier on a shared
+   machine; on PostgreSQL the server's share is not in them). An untimed first pass reads both side by side and checks every row is
    the same (the driver's values typed as the columns type them: the exact decimal text as a
    Decimal, times as UTC). The growth of the process's memory over the ORM pass is printed;
 2. the database's bytes (SQLite file; PostgreSQL tables and indexes) against the raw bytes
@@ -171,6 +172,15 @@ def timed(work) -> tuple[float, object]:
     return time.perf_counter() - started, result
 
 
+def cpu_timed(work) -> tuple[float, float, object]:
+    """Wall-clock seconds, this process's CPU seconds, and the result. On a shared machine the
+    CPU seconds move less with what else runs; on SQLite they are all the work, on PostgreSQL
+    the client's part only (the server's is not in them)."""
+    cpu = time.process_time()
+    seconds, result = timed(work)
+    return seconds, time.process_time() - cpu, result
+
+
 def _rss() -> int:
     """The process's resident memory now, in bytes (Linux)."""
     with open("/proc/self/statm") as statm:
@@ -251,13 +261,14 @@ def measure(name: str, url: str, path: Path | None, reports: int, values: int, s
         checked = check_same_rows(engine)  # also warms caches alike
         if checked != reports * values:
             raise SystemExit(f"{name}: {checked} rows compared, expected {reports * values}")
-        orm_times, sql_times, growth = [], [], 0
+        orm_times, sql_times, orm_cpus, sql_cpus, growth = [], [], [], [], 0
         for _ in range(repeat):
-            orm_seconds, (orm_rows, grown) = timed(lambda: export_orm(engine))
-            sql_seconds, sql_count = timed(lambda: export_sql(engine))
+            orm_seconds, orm_cpu, (orm_rows, grown) = cpu_timed(lambda: export_orm(engine))
+            sql_seconds, sql_cpu, sql_count = cpu_timed(lambda: export_sql(engine))
             if orm_rows != checked or sql_count != checked:
                 raise SystemExit(f"{name}: ORM {orm_rows} rows, SQL {sql_count}, expected {checked}")
             orm_times.append(orm_seconds), sql_times.append(sql_seconds)
+            orm_cpus.append(orm_cpu), sql_cpus.append(sql_cpu)
             growth = max(growth, grown)
         orm_seconds, sql_seconds = min(orm_times), min(sql_times)
         with engine.connect() as connection:
@@ -270,6 +281,8 @@ def measure(name: str, url: str, path: Path | None, reports: int, values: int, s
         "orm_seconds": round(orm_seconds, 2), "sql_seconds": round(sql_seconds, 2),
         "orm_over_sql": round(orm_seconds / sql_seconds, 2),
         "orm_seconds_each": [round(t, 2) for t in orm_times], "sql_seconds_each": [round(t, 2) for t in sql_times],
+        "orm_cpu_seconds": round(min(orm_cpus), 2), "sql_cpu_seconds": round(min(sql_cpus), 2),
+        "orm_over_sql_cpu": round(min(orm_cpus) / min(sql_cpus), 2),
         "orm_memory_growth_bytes": growth, "rows_checked_identical": checked,
         "database_bytes": size,
         "realistic_raw_bytes": (realistic := realistic_raw_bytes(reports)),
@@ -282,7 +295,8 @@ def show(r: dict) -> dict:
     print(
         f"{r['database']}: export of {r['values']:,} numbers (every row the same on both sides), streamed: "
         f"ORM {r['orm_seconds']} s, SQL {r['sql_seconds']} s (best of {r['orm_seconds_each']} / {r['sql_seconds_each']}), "
-        f"ratio {r['orm_over_sql']} (aim ≤ 1.2), memory +{r['orm_memory_growth_bytes'] / 2**20:,.0f} MiB over the ORM pass; "
+        f"ratio {r['orm_over_sql']} (aim ≤ 1.2); this process's CPU: ORM {r['orm_cpu_seconds']} s, SQL "
+        f"{r['sql_cpu_seconds']} s, ratio {r['orm_over_sql_cpu']}; memory +{r['orm_memory_growth_bytes'] / 2**20:,.0f} MiB over the ORM pass; "
         f"database {r['database_bytes'] / 2**20:,.1f} MiB: {r['realistic_index_share']:.2%} of the "
         f"{r['realistic_raw_bytes'] / 2**30:,.2f} GiB of a realistic mix of pages and PDFs (aim < 5%), "
         f"{r['corpus_index_share']:.2%} of the {r['corpus_raw_bytes'] / 2**30:,.2f} GiB of the corpus's small files; "
