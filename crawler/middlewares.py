@@ -34,6 +34,7 @@ class AllowedNetworksMiddleware:
     def __init__(self, networks: list[str], stats=None) -> None:
         self.networks = tuple(ipaddress.ip_network(n, strict=False) for n in networks)
         self.stats = stats
+        self._literals: dict[str, bool] = {}  # hosts given as an address: allowed or not
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -51,10 +52,23 @@ class AllowedNetworksMiddleware:
         return None
 
     def allows(self, host: str) -> bool:
+        if host in self._literals:
+            return self._literals[host]
         addresses = _addresses(host) if host else []
-        return bool(addresses) and all(
+        allowed = bool(addresses) and all(
             any(address in network for network in self.networks) for address in addresses
         )
+        if _is_address(host):
+            self._literals[host] = allowed  # an address is what it is; a name is resolved each time
+        return allowed
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def _addresses(host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import fields
+from datetime import datetime
 
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import threads
 
-from storage.archive import StoredCapture, record_links, record_not_modified, store_capture
+from storage.archive import StoredCapture, record_links, record_seen_unchanged, store_capture
 from storage.db import database_url, open_archive
 
 from .archive_writer import ArchiveWriter
@@ -17,6 +19,8 @@ from .revalidate import FROM_ARCHIVE_HEADER, NOT_MODIFIED_HEADER
 
 log = logging.getLogger(__name__)
 _FIELDS = fields(CaptureItem)
+# The longest a 304 waits to be recorded with others (a slow crawl's come one by one).
+_SEEN_SECONDS = 1.0
 
 
 class ArchivePipeline:
@@ -36,6 +40,9 @@ class ArchivePipeline:
         self.batch_seconds = batch_seconds
         self.engine = None
         self.writer: ArchiveWriter | None = None
+        # 304s not yet handed to the writer: (capture id, seen at, links read, item)
+        self._seen: list[tuple[int, datetime, tuple | None, CaptureItem]] = []
+        self._seen_since = 0.0
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -54,6 +61,7 @@ class ArchivePipeline:
     async def close_spider(self) -> None:
         if self.writer is None:
             return
+        self._record_seen()
         writer, engine = self.writer, self.engine
         self.writer = None
 
@@ -80,19 +88,49 @@ class ArchivePipeline:
                 await maybe_deferred_to_future(recorded)
             return item
         if unchanged is not None:
-            seen, when = int(unchanged), item.fetched_at
-
-            def work(session):
-                stored = record_not_modified(session, seen, when)
-                if links is not None:
-                    record_links(session, seen, links)
-                return stored
-        else:
-            # a capture stored again is seen again, never a second capture: safe to repeat
-            values = {field.name: getattr(item, field.name) for field in _FIELDS}  # asdict would copy the body
-            work = lambda session: store_capture(session, **values)  # noqa: E731
-        stored = await maybe_deferred_to_future(self.writer.submit(work))
+            # Nothing new to keep and no body to hold: the crawl goes on, and the 304s are
+            # recorded together, a batch at a time (one read and one update for all of them).
+            # The spider still closes only after every write; each is counted once written.
+            if not self._seen:
+                self._seen_since = time.monotonic()
+            self._seen.append((int(unchanged), item.fetched_at, links, item))
+            if len(self._seen) >= self.batch_size or time.monotonic() - self._seen_since >= _SEEN_SECONDS:
+                self._record_seen()
+            return item
+        # a capture stored again is seen again, never a second capture: safe to repeat
+        values = {field.name: getattr(item, field.name) for field in _FIELDS}  # asdict would copy the body
+        stored = await maybe_deferred_to_future(self.writer.submit(lambda session: store_capture(session, **values)))
         return self._account(stored, item)
+
+    def _record_seen(self) -> None:
+        batch, self._seen = self._seen, []
+        if not batch:
+            return
+
+        def work(session):
+            stored = record_seen_unchanged(session, [(capture_id, when) for capture_id, when, _, _ in batch])
+            for (capture_id, _, links, _), one in zip(batch, stored, strict=True):
+                if links is not None and one is not None:
+                    record_links(session, capture_id, links)
+            return stored
+
+        written = self.writer.submit(work)
+        written.addCallbacks(self._account_seen, self._seen_failed, callbackArgs=(batch,), errbackArgs=(batch,))
+
+    def _account_seen(self, stored: list[StoredCapture | None], batch: list) -> None:
+        for one, (_, _, _, item) in zip(stored, batch, strict=True):
+            if one is None:  # gone since the frontier was read (verify --repair): asked for again next run
+                self._unrecorded(item, "its capture is no longer in the archive")
+            else:
+                self._account(one, item)
+
+    def _seen_failed(self, failure, batch: list) -> None:
+        for _, _, _, item in batch:
+            self._unrecorded(item, failure.getErrorMessage())
+
+    def _unrecorded(self, item: CaptureItem, reason: str) -> None:
+        self._count("disclosure/not_modified_unrecorded")
+        log.error("could not record %s as seen unchanged: %s", item.url, reason)
 
     def _account(self, stored: StoredCapture, item: CaptureItem) -> CaptureItem:
         self._count("disclosure/captures")

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from storage.archive import record_extraction, record_not_modified
+from storage.archive import record_extraction, record_not_modified, record_seen_unchanged
 from storage.frontier import count_withdrawn, known_documents, recent_fetch_failures, record_fetch_failure
 from storage.models import Capture, Document
 from storage.queries import report_values
@@ -59,6 +59,27 @@ def test_not_modified_extends_the_latest_capture_without_storing_bytes(session, 
     capture = session.get(Capture, stored.capture_id)
     assert (capture.last_seen_at, capture.times_seen) == (T1, 2)
     assert session.scalar(select(Capture.id).where(Capture.id != stored.capture_id)) is None
+
+
+def test_many_304s_are_recorded_at_once_as_each_would_be_alone(session, add_capture):
+    page = add_capture(PAGE, b"<html>report</html>")
+    other = add_capture("http://county.test/b.html", b"<html>b</html>")
+    add_capture("http://county.test/b.html", GONE, status=404, fetched_at=T1)  # b withdrawn...
+    older = session.scalar(select(Capture).where(Capture.id == other.capture_id))
+    assert older.times_seen == 1  # held by the session while the batch is written
+    seen = record_seen_unchanged(session, [
+        (page.capture_id, T1), (page.capture_id, T1), (page.capture_id, T2),  # the same sighting twice: once
+        (other.capture_id, T2), (other.capture_id, T3),  # ...and back: reinstated once
+        (987654, T2),  # not (any more) in the archive
+    ])
+    assert [s and (s.capture_id, s.reinstated) for s in seen] == [
+        (page.capture_id, False), (page.capture_id, False), (page.capture_id, False),
+        (other.capture_id, True), (other.capture_id, False), None,
+    ]
+    assert (older.last_seen_at, older.times_seen) == (T3, 3)
+    capture = session.get(Capture, page.capture_id)
+    assert (capture.last_seen_at, capture.times_seen) == (T2, 3)
+    assert session.scalar(select(Document.withdrawn_at).where(Document.url == "http://county.test/b.html")) is None
 
 
 def test_requests_without_an_answer_are_kept_and_their_documents_become_known(session, add_capture):
