@@ -212,13 +212,10 @@ def record_links(session: Session, capture_id: int, links: Sequence[Sequence[str
         raise KeyError(f"no capture with id {capture_id}")
     value = [[url, text] for url, text in links]
     row = session.get(CaptureLinks, capture_id)
-    if row is None:
+    if row is None:  # written with the session's next flush: nothing reads it back meanwhile
         session.add(CaptureLinks(capture_id=capture_id, sha256=capture.blob_sha256, links=value))
     elif row.sha256 != capture.blob_sha256 or row.links != value:
         row.sha256, row.links = capture.blob_sha256, value
-    else:
-        return
-    session.flush()
 
 
 def ensure_document(
