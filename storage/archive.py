@@ -92,11 +92,13 @@ def store_capture(
         redirects=tuple(redirects),
     )
     sha256 = _store_blob(session, fetch)
-    document = ensure_document(
-        session, url, fetched_at, portal=portal, parent_url=parent_url, link_text=link_text, role=role
+    parent_id = _document(session, parent_url, fetched_at, portal=portal).id if parent_url else None
+    document, added = _found_or_added_document(
+        session, url, fetched_at, portal=portal, parent_id=parent_id, link_text=link_text, role=role
     )
-    withdrawn, reinstated = _availability(session, document, status, fetched_at)
-    capture = _matching_capture(session, document.id, sha256, status, fetched_at)
+    # a document seen for the first time has no captures to match, withdraw or reinstate
+    withdrawn, reinstated = (False, False) if added else _availability(session, document, status, fetched_at)
+    capture = None if added else _matching_capture(session, document.id, sha256, status, fetched_at)
     if capture is not None:
         if links is not None:
             record_links(session, capture.id, links)
@@ -108,7 +110,7 @@ def store_capture(
             withdrawn=withdrawn,
             reinstated=reinstated,
         )
-    is_new_document = not session.scalar(select(exists().where(Capture.document_id == document.id)))
+    is_new_document = added or not session.scalar(select(exists().where(Capture.document_id == document.id)))
     capture = Capture(
         document_id=document.id,
         blob_sha256=sha256,
@@ -410,7 +412,24 @@ def _document(
     link_text: str | None = None,
     role: str | None = None,
 ) -> Document:
+    return _found_or_added_document(
+        session, url, seen_at, portal=portal, parent_id=parent_id, link_text=link_text, role=role
+    )[0]
+
+
+def _found_or_added_document(
+    session: Session,
+    url: str,
+    seen_at: datetime,
+    *,
+    portal: str | None = None,
+    parent_id: int | None = None,
+    link_text: str | None = None,
+    role: str | None = None,
+) -> tuple[Document, bool]:
+    """The document of ``url`` and whether this added it."""
     document = session.scalar(select(Document).where(Document.url == url))
+    added = document is None
     if document is None:
         document = Document(url=url, first_seen_at=seen_at)
         session.add(document)
@@ -426,7 +445,7 @@ def _document(
     if document.role is None:
         document.role = role
     session.flush()
-    return document
+    return document, added
 
 
 _GONE = (404, 410)
