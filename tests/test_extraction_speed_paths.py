@@ -54,7 +54,7 @@ def test_an_html_report_is_parsed_once_for_text_tables_and_metadata(monkeypatch)
     document = extract_document(content, url=label["url"], content_type=label["content_type"])
     assert document.is_annual_report and len([v for v in document.values if v.value is not None]) > 20
     # (trafilatura's own fallbacks parse pieces again, as they do in trafilatura.extract)
-    assert [module for module in ours if module.startswith("extract")] == ["extract.html"]
+    assert [module for module in ours if module.startswith("extract")] == ["extract.markup"]
     assert given_to_trafilatura == [lxml.html.HtmlElement]
 
 

@@ -172,3 +172,65 @@ def test_iso_date(text, expected):
 def test_empty_page_is_an_extraction_error():
     with pytest.raises(ExtractionError, match="empty"):
         read_page("   \n")
+
+
+# The page reader's fast paths against the plain reading they stand for, on every HTML page
+# of the corpus and the saved pages, and on markup made to hit their edges.
+CORPUS_PAGES = sorted(path for path in (Path(__file__).parent / "corpus").glob("*/*.htm*")) + sorted(
+    PAGES.rglob("*.htm*"))
+EDGE_PAGES = (
+    "<html><body><h2 class='ti'>二级</h2><h3 id='main-title'>三级</h3><H1>大写</H1><!-- h1 -->"
+    "<div class='subtitle'><span id='title'>题</span></div><p class='Title'>不算</p></body></html>",
+    "<html><head><meta name='ArticleTitle' content='元标题'><title>x</title></head>"
+    "<body><noscript><div class='TRS_Editor'><h1>藏起来的</h1></div></noscript><p>正文</p></body></html>",
+    "<html><body><div class='TRS_Editor'>正文<p>段</p></div>尾巴<script>var a;</script>后</body></html>",
+)
+
+
+def _pages() -> list[str]:
+    from extract.decode import decode
+
+    return [decode(path.read_bytes(), None).text for path in CORPUS_PAGES] + list(EDGE_PAGES)
+
+
+def test_heading_candidates_are_the_xpath_selection():
+    from extract.html import _HEADINGS_XPATH, _heading_elements
+
+    for html in _pages():
+        tree = parse_html(html)
+        assert _heading_elements(tree) == tree.xpath(_HEADINGS_XPATH)
+    tree = parse_html(EDGE_PAGES[0])
+    assert [element.text_content() for element in _heading_elements(tree)] == ["二级", "三级", "大写", "题", "题"]
+
+
+def test_one_walk_gives_the_block_texts_of_page_and_report_body():
+    from extract.html import _block_texts, block_text
+
+    for html in _pages():
+        tree = parse_html(html)
+        page_body = tree.find("body")
+        for part in (report_body(tree), page_body, tree.find("head"), *list(page_body.iter("noscript", "p", "td"))[:4]):
+            if part is None:
+                continue
+            assert _block_texts(page_body, part) == (block_text(page_body), block_text(part))
+
+
+def test_metadata_reads_lines_as_the_label_patterns_do():
+    from extract.html import _LABEL_ONLY, _LABEL_ONLY_LENGTH, _LABEL_VALUE, METADATA_LABELS
+
+    # a spaced-out label alone, with its colon, is the longest line the label-only pattern takes
+    for label in METADATA_LABELS:
+        spaced = " ".join(label) + " ："
+        assert _LABEL_ONLY.match(spaced) and len(spaced) <= _LABEL_ONLY_LENGTH
+        assert not _LABEL_VALUE.search(" ".join(label) + " 值")  # without a colon there is no value
+    tree = parse_html("<html><body><p>索 引 号</p><p>ABC/2022-1</p><p>发　布　机　构 ：</p><p>某镇</p></body></html>")
+    assert page_metadata(tree) == (("索引号", "ABC/2022-1"), ("发布机构", "某镇"))
+
+
+def test_xml_declaration_is_dropped_before_parsing():
+    from extract.tables.html import rows_from_html
+
+    for declaration in ('<?xml version="1.0" encoding="utf-8"?>', "<?XML version='1.0' encoding='gbk' >"):
+        page = f"{declaration}\n<html><body><p>一、总体情况</p><table><tr><td>规章</td><td>3</td></tr></table></body></html>"
+        assert read_page(page).text.startswith("一、总体情况")
+        assert rows_from_html(page) == (("一、总体情况",), ("规章", "3"))

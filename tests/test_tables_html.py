@@ -52,6 +52,15 @@ def test_header_cells_broken_by_br_read_as_one_label():
     assert rows == (("信息内容", "本年新\n制作数量"),)
 
 
+def test_cell_text_skips_comments_and_scripts_but_keeps_what_follows_them():
+    rows = rows_from_html(
+        "<table><tr><td>\xa0 12 </td><td>行政<!-- 注 -->许可<script>var x = 9;</script>数量</td>"
+        "<th rowspan='2'><p>一</p><p>二<br>三</p></th><TD colspan=' 2 '>宽</TD></tr>"
+        "<tr><td>下</td></tr></table>"
+    )
+    assert rows == (("12", "行政许可数量", "一\n二\n三", "宽", ""), ("下", "", "", "", ""))
+
+
 def test_script_text_is_not_read_as_a_table():
     rows = rows_from_html(rf.to_html(rf.report_blocks("v2021")))
     assert ("9",) not in rows

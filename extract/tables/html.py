@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
+from lxml import etree
 
-from lxml import etree, html as lxml_html
-
+from ..markup import parse_document, without_xml_declaration
 from .grid import SpanCell, expand, span_size
 
 Row = tuple[str, ...]
@@ -14,49 +13,55 @@ _BLOCKS = frozenset(
     "address article aside blockquote body caption dd div dl dt figcaption figure footer form h1 h2 h3 h4 h5 h6 "
     "header hr li main nav ol p pre section table tbody td tfoot th thead tr ul br".split()
 )
-_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>")
-# huge_tree lifts libxml2's nesting limit of 256, which silently drops text after it
-_PARSER = lxml_html.HTMLParser(huge_tree=True)
 _SKIPPED = frozenset({"script", "style", "noscript", "template", "head", "title"})
 
 
-def _tag(element) -> str:
-    return element.tag.lower() if isinstance(element.tag, str) else ""
+_LINE_BREAKS = frozenset({"br", "p", "div"})
+_CELLS = frozenset({"td", "th"})
+# The walks below touch every element of the report: each reads its tag once, in line
+# (a comment's tag is a function, not a string).
 
 
 def _cell_text(cell) -> str:
-    parts = []
-    for node in cell.iter():
-        tag = _tag(node)
-        if tag in _SKIPPED or not tag:
-            if node is not cell and node.tail:
-                parts.append(node.tail)
-            continue
-        if tag in {"br", "p", "div"} and parts:
-            parts.append("\n")
-        if node.text:
-            parts.append(node.text)
-        if node is not cell and node.tail:
+    """A cell's text: element by element, its text then its tail (ahead of its children's text);
+    a line break before a br, p or div that follows text."""
+    text = cell.text
+    if not len(cell):
+        return text.replace("\xa0", " ").strip() if text else ""
+    parts = [text] if text else []
+    for node in cell.iterdescendants():
+        tag = node.tag
+        if tag.__class__ is str and (tag := tag.lower()) not in _SKIPPED:
+            if tag in _LINE_BREAKS and parts:
+                parts.append("\n")
+            if node.text:
+                parts.append(node.text)
+        if node.tail:
             parts.append(node.tail)
     return "".join(parts).replace("\xa0", " ").strip()
 
 
 def _own_rows(table):
     """The table's rows, leaving out rows of tables nested in it."""
+    if table.find(".//table") is None:
+        yield from table.iter("tr")
+        return
     for row in table.iter("tr"):
         if next(row.iterancestors("table"), None) is table:
             yield row
 
 
 def _table_rows(table) -> tuple[Row, ...]:
-    span_rows = [
-        [
-            SpanCell(_cell_text(cell), span_size(cell.get("rowspan")), span_size(cell.get("colspan")))
-            for cell in row
-            if _tag(cell) in {"td", "th"}
-        ]
-        for row in _own_rows(table)
-    ]
+    span_rows = []
+    for row in _own_rows(table):
+        cells = []
+        for cell in row:
+            tag = cell.tag
+            if tag == "td" or tag == "th" or (tag.__class__ is str and tag.lower() in _CELLS):
+                rowspan, colspan = cell.get("rowspan"), cell.get("colspan")
+                cells.append(SpanCell(_cell_text(cell), 1 if rowspan is None else span_size(rowspan),
+                                      1 if colspan is None else span_size(colspan)))
+        span_rows.append(cells)
     return expand(span_rows)
 
 
@@ -72,40 +77,42 @@ class _Collector:
         self.line.clear()
 
     def walk(self, root) -> None:
-        # An explicit stack: broken pages nest unclosed tags thousands deep.
-        stack: list[tuple[bool, object]] = [(False, root)]
+        line = self.line
+        # An explicit stack: broken pages nest unclosed tags thousands deep. A closing
+        # entry is the element's tag; an opening one is None.
+        stack: list[tuple[str | None, object]] = [(None, root)]
         while stack:
             closing, element = stack.pop()
-            tag = _tag(element)
-            if closing:
-                if tag in _BLOCKS:
+            if closing is not None:
+                if closing in _BLOCKS:
                     self.flush()
                 if element.tail:
-                    self.line.append(element.tail)
+                    line.append(element.tail)
                 continue
-            if tag in _SKIPPED or not tag:
+            tag = element.tag
+            if tag.__class__ is not str or (tag := tag.lower()) in _SKIPPED:
                 if element is not root and element.tail:
-                    self.line.append(element.tail)
+                    line.append(element.tail)
                 continue
             if tag == "table" and element.find(".//table") is None:
                 self.flush()
                 self.rows.extend(_table_rows(element))
                 if element.tail:
-                    self.line.append(element.tail)
+                    line.append(element.tail)
                 continue
             if tag in _BLOCKS:
                 self.flush()
             if element.text:
-                self.line.append(element.text)
-            stack.append((True, element))
-            stack.extend((False, child) for child in reversed(element))
+                line.append(element.text)
+            stack.append((tag, element))
+            stack.extend([(None, child) for child in reversed(element)])
 
 
 def rows_from_html(page: str) -> tuple[Row, ...]:
     if not page or not page.strip():
         return ()
     try:
-        root = lxml_html.document_fromstring(_XML_DECLARATION.sub("", page), parser=_PARSER)
+        root = parse_document(without_xml_declaration(page))
     except (etree.ParserError, ValueError):
         return ()
     return rows_from_element(root)
