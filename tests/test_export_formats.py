@@ -336,3 +336,25 @@ def test_export_read_a_report_at_a_time_is_the_export_read_at_once(edited_archiv
     monkeypatch.setattr(export, "REPORTS_PER_BATCH", 1)  # two reports: two batches
     for fmt, expected in whole.items():
         assert _export(edited_archive, tmp_path, "--format", fmt).read_bytes() == expected
+
+
+def test_long_records_read_each_row_as_getattr_would():
+    from disclosure.export import WithReport, long_records
+
+    class Loose:  # rows of one class that carry different fields
+        def __init__(self, **given):
+            self.__dict__.update(given)
+
+    rows = [
+        WithReport(ROWS[0], {"county": "某县", "body": "改名镇"}),  # the report's fields come first
+        WithReport(ROWS[3], {"county": None, "body": "城关镇"}),
+    ]
+    columns, records = long_records(iter(rows))
+    records = list(records)
+    assert columns[-1] == "county" and "region" in columns
+    assert [r["body"] for r in records] == ["改名镇", "城关镇"]
+    assert [(r["county"], r["region"], r["value"]) for r in records] == [("某县", "某县", Decimal("12.3456")),
+                                                                         (None, "另县", Decimal("-3"))]
+    _, loose = long_records([Loose(report_id=1, year=2020), Loose(report_id=2, body="某镇"), Loose(value=Decimal(1))])
+    assert [(r["report_id"], r["body"], r["year"], r["value"]) for r in loose] == [
+        (1, None, 2020, None), (2, "某镇", None, None), (None, None, None, Decimal(1))]
