@@ -86,9 +86,10 @@ def extract_archive(
     with closing(_outcomes(engine, pending, extractor, workers, limits)) as outcomes, shown as bar:
         batch: list[tuple[CaptureRef, Outcome]] = []
         started = time.monotonic()
-        for ref, outcome in outcomes:
+        for done, (ref, outcome) in enumerate(outcomes, 1):
             batch.append((ref, outcome))
-            if len(batch) >= write_batch or time.monotonic() - started >= WRITE_SECONDS:
+            # the last batch is written at once, while the workers wind down
+            if len(batch) >= write_batch or time.monotonic() - started >= WRITE_SECONDS or done == len(pending):
                 for kind in store_batch(engine, batch, parser_version):
                     counts[kind] += 1
                 bar.update(len(batch))
@@ -118,7 +119,7 @@ def _outcomes(
             yield ref, extract_one(extractor, ref, content, None)
         return
     with LimitedWorkers(workers, extractor, limits) as pool:
-        yield from pool.outcomes(contents)
+        yield from pool.outcomes(contents, then_stop=True)
 
 
 def read_contents(

@@ -17,12 +17,15 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import pebble
 
 from extract.limits import Limits
 from extract.records import Document
-from storage.archive import CaptureRef
+
+if TYPE_CHECKING:  # a worker process never imports storage (SQLAlchemy, alembic): it starts sooner
+    from storage.archive import CaptureRef
 
 # extract_document's signature: (content, *, url, content_type, fetched_at, limits) -> Document
 Extractor = Callable[..., Document]
@@ -43,9 +46,22 @@ class Outcome:
 
 def extract_one(extractor: Extractor, ref: CaptureRef, content: bytes | None, limits: Limits | None) -> Outcome:
     """One capture through the extractor; every error becomes the capture's failure."""
+    return _extract(extractor, _capture(ref), content, limits)
+
+
+# What a worker is told of a capture: plain values, so that it needs no storage class to read them.
+Capture = tuple[str, str, str | None, datetime]  # sha256, URL, content type, fetch time
+
+
+def _capture(ref: CaptureRef) -> Capture:
+    return (ref.sha256, ref.final_url or ref.url, ref.content_type, ref.fetched_at)
+
+
+def _extract(extractor: Extractor, capture: Capture, content: bytes | None, limits: Limits | None) -> Outcome:
+    sha256, url, content_type, fetched_at = capture
     if content is None:
-        return Outcome(error=f"KeyError: the archive has no bytes with sha256 {ref.sha256}")
-    context = {"url": ref.final_url or ref.url, "content_type": ref.content_type, "fetched_at": ref.fetched_at}
+        return Outcome(error=f"KeyError: the archive has no bytes with sha256 {sha256}")
+    context = {"url": url, "content_type": content_type, "fetched_at": fetched_at}
     if limits is not None:
         context["limits"] = limits
     try:
@@ -96,7 +112,7 @@ class LimitedWorkers:
         self._pool.join()
 
     def submit(self, ref: CaptureRef, content: bytes | None) -> Future:
-        return self._pool.schedule(_extract_in_worker, args=(ref, content), timeout=self.limits.wall_seconds)
+        return self._pool.schedule(_extract_in_worker, args=(_capture(ref), content), timeout=self.limits.wall_seconds)
 
     def outcome(self, future: Future) -> Outcome:
         """What a submitted capture came to, its limits named when it hit one."""
@@ -109,8 +125,14 @@ class LimitedWorkers:
             return Outcome(error=self._death(error.exitcode))
         return Outcome(error=one_line(error))  # e.g. a record that could not be sent back
 
-    def outcomes(self, contents: Iterator[tuple[CaptureRef, bytes | None]]) -> Iterator[tuple[CaptureRef, Outcome]]:
-        """Outcomes in the order of ``contents``, at most a few per worker in flight."""
+    def outcomes(
+        self, contents: Iterator[tuple[CaptureRef, bytes | None]], *, then_stop: bool = False
+    ) -> Iterator[tuple[CaptureRef, Outcome]]:
+        """Outcomes in the order of ``contents``, at most a few per worker in flight.
+
+        ``then_stop``: the workers are told to stop as soon as the last outcome is in, so that
+        they wind down while the caller writes it (``close`` still waits for them).
+        """
         window: deque[tuple[CaptureRef, Future]] = deque()
         limit = self.workers * QUEUED_PER_WORKER
         for ref, content in contents:
@@ -120,7 +142,10 @@ class LimitedWorkers:
                 yield ref, self.outcome(future)
         while window:
             ref, future = window.popleft()
-            yield ref, self.outcome(future)
+            outcome = self.outcome(future)
+            if then_stop and not window:
+                self._pool.stop()
+            yield ref, outcome
 
     def _death(self, exitcode: int | None) -> str:
         how = f"exit status {exitcode}"
@@ -145,6 +170,8 @@ def extract_limited(
     extractor: Extractor | None = None,
 ) -> Outcome:
     """One file read in a worker process under ``limits`` (``disclosure parse``)."""
+    from storage.archive import CaptureRef
+
     if extractor is None:
         from extract import extract_document as extractor
     ref = CaptureRef(capture_id=0, sha256="", url=url, final_url=url, content_type=content_type, fetched_at=fetched_at)
@@ -166,7 +193,7 @@ def _init_worker(extractor: Extractor, limits: Limits) -> None:
     resource.setrlimit(resource.RLIMIT_DATA, (wanted, hard))
 
 
-def _extract_in_worker(ref: CaptureRef, content: bytes | None) -> Outcome:
+def _extract_in_worker(capture: Capture, content: bytes | None) -> Outcome:
     assert _worker is not None, "worker started without an extractor"
     extractor, limits = _worker
-    return extract_one(extractor, ref, content, limits)
+    return _extract(extractor, capture, content, limits)
