@@ -4,10 +4,12 @@ worker that dies, and keeps its progress bar off standard output."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 import disclosure.extraction as runner
 from disclosure.extraction import extract_archive
@@ -208,3 +210,30 @@ def test_an_extractor_workers_cannot_import_is_refused_before_any_work(sqlite_en
     with pytest.raises(ValueError, match="cannot import the extractor"):
         extract_archive(sqlite_engine, jobs=2, extractor=lambda content, **_: extract_document(content, **_))
     assert extract_archive(sqlite_engine, jobs=1).captures == 7  # nothing was stored by the refused run
+
+
+def test_extracting_again_replaces_the_rows_of_the_version_and_leaves_others(sqlite_engine):
+    engine = sqlite_engine
+    fill(engine)
+    extract_archive(engine, jobs=1, parser_version="other")
+    first = extract_archive(engine, jobs=2, parser_version="again", write_batch=5)
+    once = stored(engine, "again")
+    with session_scope(engine) as session:
+        rows = session.scalar(select(func.count()).select_from(ExtractedValue))
+        ids = set(session.scalars(select(Extraction.id).where(Extraction.parser_version == "again")))
+    again = extract_archive(engine, jobs=2, parser_version="again", redo=True, write_batch=5)
+    assert (again.captures, again.reports, again.failures) == (first.captures, first.reports, first.failures)
+    assert stored(engine, "again") == once and stored(engine, "other") == once
+    with session_scope(engine) as session:
+        assert session.scalar(select(func.count()).select_from(ExtractedValue)) == rows > 2 * 13 * 150
+        assert session.scalar(select(func.count()).select_from(CheckResult)) > 0
+        assert not ids & set(session.scalars(select(Extraction.id).where(Extraction.parser_version == "again")))
+
+
+def test_a_worker_process_starts_without_the_database_libraries():
+    imported = subprocess.run(
+        [sys.executable, "-c", "import sys, disclosure.workers, extract.limits; "
+                               "print(sorted(m for m in ('sqlalchemy', 'alembic', 'storage') if m in sys.modules))"],
+        capture_output=True, text=True, check=True,
+    )
+    assert imported.stdout.strip() == "[]"
