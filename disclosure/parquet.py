@@ -22,7 +22,7 @@ from typing import IO, Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-BATCH_ROWS = 100_000
+BATCH_ROWS = 50_000  # records typed at a time: a row group each
 _MAX_DECIMAL128 = 38
 _MAX_DECIMAL256 = 76
 # Types that do not depend on the rows, so an empty or sparse export keeps its schema.
