@@ -13,9 +13,9 @@ the ``reports`` row and its ``report_sources`` page. Then, per database:
    SQL statement streamed through the driver's cursor (a server-side cursor on PostgreSQL),
    both consumed to the last row; ratio ORM / SQL (aim ≤ 1.2), the best of ``--repeat``
    passes of each (also this process's CPU seconds and their ratio: steadier on a shared
-   machine; on PostgreSQL the server's share is not in them). An untimed first pass reads both side by side and checks every row is
-   the same (the driver's values typed as the columns type them: the exact decimal text as a
-   Decimal, times as UTC). The growth of the process's memory over the ORM pass is printed;
+   machine; on PostgreSQL the server's share is not in them). An untimed first pass reads
+   both side by side and checks every row is the same (the driver's values typed as the
+   columns type them: the exact decimal text as a Decimal, times as UTC). The growth of the process's memory over the ORM pass is printed;
 2. the database's bytes (SQLite file; PostgreSQL tables and indexes) against the raw bytes
    it indexes: first a realistic mix (``realistic_raw_bytes``: per report a page and a PDF
    attachment, as the portals publish them; aim under 5%), then the labelled corpus's small
@@ -296,7 +296,8 @@ def show(r: dict) -> dict:
         f"{r['database']}: export of {r['values']:,} numbers (every row the same on both sides), streamed: "
         f"ORM {r['orm_seconds']} s, SQL {r['sql_seconds']} s (best of {r['orm_seconds_each']} / {r['sql_seconds_each']}), "
         f"ratio {r['orm_over_sql']} (aim ≤ 1.2); this process's CPU: ORM {r['orm_cpu_seconds']} s, SQL "
-        f"{r['sql_cpu_seconds']} s, ratio {r['orm_over_sql_cpu']}; memory +{r['orm_memory_growth_bytes'] / 2**20:,.0f} MiB over the ORM pass; "
+        f"{r['sql_cpu_seconds']} s, ratio {r['orm_over_sql_cpu']}; "
+        f"memory +{r['orm_memory_growth_bytes'] / 2**20:,.0f} MiB over the ORM pass; "
         f"database {r['database_bytes'] / 2**20:,.1f} MiB: {r['realistic_index_share']:.2%} of the "
         f"{r['realistic_raw_bytes'] / 2**30:,.2f} GiB of a realistic mix of pages and PDFs (aim < 5%), "
         f"{r['corpus_index_share']:.2%} of the {r['corpus_raw_bytes'] / 2**30:,.2f} GiB of the corpus's small files; "

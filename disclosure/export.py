@@ -329,7 +329,8 @@ def iter_current_rows(session, parser_version: str, as_of: datetime | None = Non
         from storage.corrections import apply_corrections
     except ImportError:
         apply_corrections = None
-    dated = as_of is not None and apply_corrections is not None and "as_of" in inspect.signature(apply_corrections).parameters
+    dated = (as_of is not None and apply_corrections is not None
+             and "as_of" in inspect.signature(apply_corrections).parameters)
     for batch in report_batches(rows, REPORTS_PER_BATCH):
         # A correction's state depends on its own report's cells only, and a batch has its reports whole.
         if apply_corrections is not None:

@@ -330,7 +330,8 @@ def test_export_read_a_report_at_a_time_is_the_export_read_at_once(edited_archiv
     import disclosure.export as export
     from disclosure.cli import main as cli
 
-    assert cli(["correct", "--db", edited_archive, "1", "requests.granted.total", "7", "--reason", "the PDF prints 7"]) == 0
+    correction = ["correct", "--db", edited_archive, "1", "requests.granted.total", "7", "--reason", "the PDF prints 7"]
+    assert cli(correction) == 0
     whole = {fmt: _export(edited_archive, tmp_path, "--format", fmt).read_bytes() for fmt in ("jsonl", "parquet")}
     assert b'"value_source": "correction"' in whole["jsonl"]
     monkeypatch.setattr(export, "REPORTS_PER_BATCH", 1)  # two reports: two batches
