@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event, exc
+from sqlalchemy import Connection, Engine, create_engine, event, exc, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session
 
 import migrations
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 DEFAULT_URL = "sqlite:///data/disclosure.sqlite"
 ENV_VAR = "DISCLOSURE_DB"
@@ -25,6 +27,8 @@ CONNECT_TIMEOUT_SECONDS = 5
 RECONNECT_SECONDS = 60
 
 T = TypeVar("T")
+# Migration files are named after their revision ("0012_capture_links.py"), one after another.
+_REVISION_FILE = re.compile(r"^([0-9]{4})_[A-Za-z0-9_]+\.py$")
 
 
 class ArchiveUnavailable(Exception):
@@ -40,19 +44,49 @@ def open_archive(url: str) -> Engine:
     """An engine on an archive migrated to the newest schema."""
     engine = _engine(url)
     try:
-        _migrate(engine, command.upgrade, "head")
+        # alembic (imported and run only when there is something to do) costs every command
+        # a few tenths of a second; an archive already at the newest revision needs none of it
+        if _stored_revision(engine) != head_revision():
+            _migrate(engine, _upgrade, "head")
     except BaseException:
         engine.dispose()
         raise
     return engine
 
 
+def head_revision() -> str:
+    """The newest revision the shipped migrations know (``tests/test_migrations.py`` checks it
+    against alembic's own reading of the chain)."""
+    found = [m.group(1) for entry in os.listdir(migrations_dir() / "versions") if (m := _REVISION_FILE.match(entry))]
+    if not found:
+        raise ArchiveUnavailable(f"no migration in {migrations_dir() / 'versions'}")
+    return max(found)
+
+
+def _stored_revision(engine: Engine) -> str | None:
+    """The archive's revision, or None when it has none yet or cannot say (the migration then
+    reports what is wrong)."""
+    with _connect(engine) as connection:
+        try:
+            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one_or_none()
+        except exc.DBAPIError:
+            return None
+
+
 def upgrade(url: str, revision: str = "head") -> None:
-    _run_migration(url, command.upgrade, revision)
+    _run_migration(url, _upgrade, revision)
 
 
 def downgrade(url: str, revision: str) -> None:
+    from alembic import command
+
     _run_migration(url, command.downgrade, revision)
+
+
+def _upgrade(config: Config, revision: str) -> None:
+    from alembic import command
+
+    command.upgrade(config, revision)
 
 
 @contextmanager
@@ -196,6 +230,8 @@ def _create_parent_folder(url: URL) -> None:
 
 
 def _alembic_config(connection: Connection) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(migrations_dir()))
     config.attributes["connection"] = connection

@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.orm import Session
 
 from storage.archive import record_extraction, store_capture
-from storage.db import downgrade, migrations_dir, open_archive, upgrade
+from storage.db import downgrade, head_revision, migrations_dir, open_archive, upgrade
 from storage.models import Base
 from storage.queries import report_values
 
@@ -28,6 +28,25 @@ def script_directory() -> ScriptDirectory:
 
 def test_there_is_one_head():
     assert len(script_directory().get_heads()) == 1
+
+
+def test_the_head_read_from_file_names_is_alembics_and_each_file_names_its_revision():
+    """``open_archive`` skips alembic for an archive at ``head_revision()``, read from the file
+    names: they must name the revisions they hold, the newest last."""
+    scripts = script_directory()
+    assert head_revision() == scripts.get_current_head()
+    for script in scripts.walk_revisions():
+        assert script.path.rsplit("/", 1)[-1].startswith(f"{script.revision}_"), script.path
+
+
+def test_opening_an_archive_left_at_an_earlier_revision_brings_it_to_the_head(archive_url):
+    upgrade(archive_url, "0011")
+    open_archive(archive_url).dispose()
+    engine = create_engine(archive_url)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == head_revision()
+        assert "capture_links" in inspect(connection).get_table_names()
+    engine.dispose()
 
 
 def test_models_and_migrations_agree(archive_url):
