@@ -10,7 +10,6 @@ from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
-import trafilatura
 from lxml import etree
 
 from .errors import ExtractionError
@@ -206,6 +205,8 @@ def _normalized_lines(text: str) -> list[str]:
 
 
 def _trafilatura_text(tree: lxml.html.HtmlElement) -> str:
+    import trafilatura  # here, not at the top: the crawler reads pages with this module and never needs it
+
     # trafilatura works on its own copy of a tree it is given: ours stays as parsed
     result = trafilatura.bare_extraction(
         _sane_spans(tree),
@@ -220,6 +221,8 @@ def _trafilatura_text(tree: lxml.html.HtmlElement) -> str:
 def _trafilatura_title(tree: lxml.html.HtmlElement, *, url: str | None, fetched_at: datetime | None) -> str | None:
     """trafilatura's metadata title; asked for only when the page has no heading of its own (it costs
     as much as a third of the body text extraction)."""
+    import trafilatura
+
     max_date = fetched_at.date().isoformat() if fetched_at else _FIXED_MAX_DATE
     try:
         metadata = trafilatura.extract_metadata(
