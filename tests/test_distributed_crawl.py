@@ -145,3 +145,149 @@ def test_two_processes_archive_every_document_once_within_the_host_limit(redis_s
     assert len(writers) >= 2, "one process did all the work: the crawl was not shared"
     # the crawl's keys are gone once it ended: the next crawl starts afresh
     assert not redis.Redis.from_url(REDIS_URL).keys(f"{namespace}:*:requests")
+
+
+def slot_middleware(process_id: str, limit: int):
+    from scrapy.utils.test import get_crawler
+
+    from crawler.distributed import SharedHostSlots
+
+    crawler = get_crawler(settings_dict={
+        "REDIS_URL": REDIS_URL, "DISCLOSURE_PROCESS_ID": process_id, "CONCURRENT_REQUESTS_PER_DOMAIN": limit,
+        "DOWNLOAD_DELAY": 0, "DOWNLOAD_TIMEOUT": 30,
+    })
+    return SharedHostSlots.from_crawler(crawler)
+
+
+def test_a_slot_given_back_wakes_a_request_of_another_process_at_once(redis_server, monkeypatch):
+    import asyncio
+
+    from scrapy import Request
+
+    from crawler import distributed
+
+    monkeypatch.setattr(distributed, "WAKE_SECONDS", 30)  # unwoken, a waiter would ask again only after this
+    host = f"slots-{uuid.uuid4().hex[:8]}.test"
+    first, second = slot_middleware("first", 1), slot_middleware("second", 1)
+    held, waiting = Request(f"http://{host}/a"), Request(f"http://{host}/b")
+
+    async def scenario() -> float:
+        await first.process_request(held)
+        asking = asyncio.ensure_future(second.process_request(waiting))
+        await asyncio.sleep(0.5)
+        assert not asking.done()
+        given = time.monotonic()
+        await first.process_response(held, None)
+        await asking
+        woken = time.monotonic() - given
+        await second.process_response(waiting, None)
+        await first.closed(None, "finished")
+        await second.closed(None, "finished")
+        return woken
+
+    woken = asyncio.run(scenario())
+    assert woken < 5, woken  # woken by the slot given back
+    assert second.stats.get_value("disclosure/redis_slot_waits") == 1
+    import redis
+
+    assert not redis.Redis.from_url(REDIS_URL).zcard(f"disclosure:host:{host}:slots")  # both given back
+
+
+def test_a_process_holds_no_more_than_its_share_while_another_waits(redis_server):
+    import redis
+
+    from crawler.distributed import _TAKE_SLOT
+
+    server = redis.Redis.from_url(REDIS_URL)
+    take = server.register_script(_TAKE_SLOT)
+    prefix = f"disclosure:host:share-{uuid.uuid4().hex[:8]}.test:"
+    keys = [prefix + "slots", prefix + "next", prefix + "waiting"]
+    try:
+        assert take(keys=keys, args=["a|1", 2, 30, 0, "a"]) == 1
+        assert take(keys=keys, args=["a|2", 2, 30, 0, "a"]) == 1
+        assert take(keys=keys, args=["b|1", 2, 30, 0, "b"]) == 0  # both held: b waits
+        server.zrem(keys[0], "a|2")
+        # one slot free, but b waits and a holds its share of two slots between two processes
+        assert take(keys=keys, args=["a|3", 2, 30, 0, "a"]) == 0
+        assert take(keys=keys, args=["b|2", 2, 30, 0, "b"]) == 1
+        assert server.zcard(keys[0]) == 2  # never more than the host's limit
+        server.zrem(keys[0], "a|1")
+        assert take(keys=keys, args=["a|4", 2, 30, 0, "a"]) == 1
+        # alone, a process may take every slot; a slot whose holder died expires
+        assert take(keys=keys, args=["c|1", 1, 0.2, 0, "c"]) == 0
+        server.delete(keys[0], keys[2])
+        assert take(keys=keys, args=["c|2", 2, 0.2, 0, "c"]) == 1
+        assert take(keys=keys, args=["c|3", 2, 0.2, 0, "c"]) == 1
+        assert take(keys=keys, args=["d|1", 2, 30, 0, "d"]) == 0
+        time.sleep(0.3)
+        assert take(keys=keys, args=["d|2", 2, 30, 0, "d"]) == 1
+        # the host's delay since the last request by any process: the milliseconds left to wait
+        assert take(keys=keys, args=["d|3", 3, 30, 0.5, "d"]) == 1
+        left = take(keys=keys, args=["d|4", 3, 30, 0.5, "d"])
+        assert -500 <= left < -300, left
+    finally:
+        server.delete(*keys)
+
+
+def test_the_crawl_is_over_only_when_its_queue_is_empty_and_no_other_process_is_busy(redis_server):
+    import redis
+
+    from crawler.distributed import _CRAWL_OVER
+
+    server = redis.Redis.from_url(REDIS_URL)
+    over = server.register_script(_CRAWL_OVER)
+    prefix = f"disclosure-test:{uuid.uuid4().hex[:8]}"
+    queue, busy = f"{prefix}:requests", f"{prefix}:busy"
+    now = time.time()
+    try:
+        assert over(keys=[queue, busy], args=["me", now]) == 1
+        server.hset(busy, "me", now + 60)  # its own mark: it asks when its engine is idle
+        assert over(keys=[queue, busy], args=["me", now]) == 1
+        server.hset(busy, "dead", now - 1)  # a mark not refreshed: a killed process
+        assert over(keys=[queue, busy], args=["me", now]) == 1
+        server.hset(busy, "other", now + 60)
+        assert over(keys=[queue, busy], args=["me", now]) == 0
+        server.hdel(busy, "other")
+        server.zadd(queue, {b"a request": 0})
+        assert over(keys=[queue, busy], args=["me", now]) == 0
+    finally:
+        server.delete(queue, busy)
+
+
+def test_a_process_that_joined_reads_items_with_the_platform_the_first_detected(redis_server):
+    import logging
+    from types import SimpleNamespace
+
+    from scrapy import Request
+    from scrapy.utils.test import get_crawler
+
+    from crawler.distributed import SharedScheduler
+    from crawler.platforms import by_name
+
+    namespace = f"disclosure-test:{uuid.uuid4().hex[:8]}"
+
+    def process(name: str):
+        crawler = get_crawler(settings_dict={
+            "REDIS_URL": REDIS_URL, "DISCLOSURE_REDIS_NAMESPACE": namespace, "DISCLOSURE_PROCESS_ID": name,
+        })
+        spider = SimpleNamespace(
+            columns=[SimpleNamespace(start_urls=("http://platform.test/xxgk/index.html",))],
+            walks={"column": SimpleNamespace(platform=None)}, logger=logging.getLogger(name), name="portal",
+        )
+        scheduler = SharedScheduler(crawler)
+        scheduler.open(spider)
+        return scheduler, spider
+
+    first, first_spider = process("first")
+    joined, joined_spider = process("joined")
+    try:
+        assert first.seeder and not joined.seeder
+        first_spider.walks["column"].platform = by_name("trs")  # read on the column's first list page
+        assert first.enqueue_request(Request("http://platform.test/xxgk/t1.html", meta={"role": "item", "column": "column"}))
+        taken = joined.next_request()
+        assert taken.url == "http://platform.test/xxgk/t1.html"
+        assert joined_spider.walks["column"].platform is by_name("trs")
+        # the filter holds for every process: the same item is not queued twice
+        assert not joined.enqueue_request(Request("http://platform.test/xxgk/t1.html", meta={"role": "item"}))
+    finally:
+        first.finish()
