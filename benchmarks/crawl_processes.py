@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -52,11 +53,16 @@ def crawl(processes: int, start_url: str, folder: Path) -> dict:
         command = [sys.executable, "-m", "disclosure", "crawl", "--url", start_url, "--db", db,
                    "--allow-network", "127.0.0.0/8", "--delay", "0", "--no-extract",
                    "--redis", REDIS, "--redis-namespace", f"bench:{schema}"]
-        began = time.perf_counter()
+        servers_before = server_cpu()
+        children_before, own_before = _cpu(resource.RUSAGE_CHILDREN), _cpu(resource.RUSAGE_SELF)
+        began, began_at = time.perf_counter(), time.time()
         running = [subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                     text=True) for _ in range(processes)]
         errors = [process.communicate()[1] for process in running]
         wall = time.perf_counter() - began
+        crawl_cpu = _cpu(resource.RUSAGE_CHILDREN) - children_before
+        portal_cpu = _cpu(resource.RUSAGE_SELF) - own_before  # the portal's threads: this process waits meanwhile
+        servers = {name: round(seconds - servers_before.get(name, 0.0), 2) for name, seconds in server_cpu().items()}
         for process, error in zip(running, errors, strict=True):
             if process.returncode != 0:
                 raise SystemExit(f"a crawl process failed ({process.returncode}):\n{error[-3000:]}")
@@ -73,7 +79,34 @@ def crawl(processes: int, start_url: str, folder: Path) -> dict:
             connection.execute(f"DROP SCHEMA {schema} CASCADE")
     span = (last - first).total_seconds()
     return {"processes": processes, "captures": count, "wall_seconds": round(wall, 2), "fetch_seconds": round(span, 2),
-            "per_second_wall": round(count / wall, 1), "per_second_fetching": round(count / max(span, 1e-6), 1)}
+            "per_second_wall": round(count / wall, 1), "per_second_fetching": round(count / max(span, 1e-6), 1),
+            "to_first_fetch_seconds": round(first.timestamp() - began_at, 2),
+            "after_last_fetch_seconds": round(began_at + wall - last.timestamp(), 2),
+            "cpu_seconds": {"crawl_processes": round(crawl_cpu, 2), "portal": round(portal_cpu, 2), **servers}}
+
+
+def _cpu(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
+def server_cpu() -> dict[str, float]:
+    """CPU seconds so far of the local Redis and PostgreSQL (every client's, the server's children
+    included), read from /proc where there is one; nothing elsewhere."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    totals: dict[str, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        name = text[text.index("(") + 1:text.rindex(")")]
+        kind = "redis" if name.startswith("redis-server") else "postgresql" if name.startswith("postgres") else None
+        if kind is not None:
+            fields = text[text.rindex(")") + 2:].split()
+            # utime, stime, and the children's it waited for (the server's finished backends)
+            totals[kind] = totals.get(kind, 0.0) + sum(int(fields[i]) for i in (11, 12, 13, 14)) / tick
+    return totals
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -108,7 +141,10 @@ def main(argv: list[str] | None = None) -> int:
     }
     for run in (one, two):
         print(f"{run['processes']} process(es): {run['captures']} captures in {run['wall_seconds']:.1f}s wall "
-              f"({run['per_second_wall']}/s), fetching {run['fetch_seconds']:.1f}s ({run['per_second_fetching']}/s)")
+              f"({run['per_second_wall']}/s), fetching {run['fetch_seconds']:.1f}s ({run['per_second_fetching']}/s); "
+              f"{run['to_first_fetch_seconds']:.1f}s to the first fetch, "
+              f"{run['after_last_fetch_seconds']:.1f}s after the last")
+        print("  CPU seconds: " + ", ".join(f"{name} {seconds:.1f}" for name, seconds in run["cpu_seconds"].items()))
     print(f"two/one: {figures['ratio_wall']:.2f} wall, {figures['ratio_fetching']:.2f} fetching (aim >= 1.7)")
     print(f"load average at end: {' '.join(f'{x:.2f}' for x in load_after)}")
     if args.json:
