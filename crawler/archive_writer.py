@@ -22,6 +22,16 @@ Work = Callable[[Session], Any]
 _STOP = object()
 
 
+class _Grouped:
+    """One value for ``group(session, values) -> results``, called once for the values queued
+    together (see ``ArchiveWriter.submit_grouped``)."""
+
+    __slots__ = ("group", "value")
+
+    def __init__(self, group: Callable[[Session, list], list], value: Any) -> None:
+        self.group, self.value = group, value
+
+
 class ArchiveWriter:
     """``submit(work)`` queues ``work(session)`` and returns a Deferred that fires in the reactor
     thread with its result once its transaction committed.
@@ -29,6 +39,10 @@ class ArchiveWriter:
     Works queued together share one transaction (up to ``batch_size``, gathered for at most
     ``batch_seconds``). Each must be safe to repeat: when a batch fails, its works are done
     again one per transaction, so one bad capture fails alone and the others are kept.
+
+    ``submit_grouped(group, value)`` does the same for ``value``, but the values of one ``group``
+    queued one after another share a single call ``group(session, values)``, which returns
+    their results in order (several rows written with one statement).
     """
 
     def __init__(
@@ -57,6 +71,9 @@ class ArchiveWriter:
         done: defer.Deferred = defer.Deferred()
         self._queue.put((work, done))
         return done
+
+    def submit_grouped(self, group: Callable[[Session, list], list], value: Any) -> defer.Deferred:
+        return self.submit(_Grouped(group, value))
 
     def close(self) -> None:
         """Wait until every queued work is written, then end the thread (call off the reactor)."""
@@ -90,7 +107,7 @@ class ArchiveWriter:
 
     def _write(self, batch: list) -> None:
         try:
-            results = in_transaction(self.engine, lambda session: [work(session) for work, _ in batch])
+            results = in_transaction(self.engine, lambda session: _run_works(session, [work for work, _ in batch]))
         except Exception:
             if len(batch) == 1:
                 self._settle(batch[0][1], Failure())
@@ -108,3 +125,25 @@ class ArchiveWriter:
             self._call_in_reactor(done.errback, outcome)
         else:
             self._call_in_reactor(done.callback, outcome)
+
+
+def _run_works(session: Session, works: list) -> list:
+    """Each work's result, in order; consecutive values of one group handed to it at once."""
+    results: list = []
+    start = 0
+    while start < len(works):
+        work = works[start]
+        if not isinstance(work, _Grouped):
+            results.append(work(session))
+            start += 1
+            continue
+        end = start + 1
+        while end < len(works) and isinstance(works[end], _Grouped) and works[end].group is work.group:
+            end += 1
+        values = [one.value for one in works[start:end]]
+        done = work.group(session, values)
+        if len(done) != len(values):
+            raise RuntimeError(f"{work.group!r} gave {len(done)} results for {len(values)} values")
+        results.extend(done)
+        start = end
+    return results

@@ -10,7 +10,7 @@ from datetime import datetime
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import threads
 
-from storage.archive import StoredCapture, record_links, record_seen_unchanged, store_capture
+from storage.archive import StoredCapture, record_links, record_seen_unchanged, store_captures
 from storage.db import database_url, open_archive
 
 from .archive_writer import ArchiveWriter
@@ -97,9 +97,10 @@ class ArchivePipeline:
             if len(self._seen) >= self.batch_size or time.monotonic() - self._seen_since >= _SEEN_SECONDS:
                 self._record_seen()
             return item
-        # a capture stored again is seen again, never a second capture: safe to repeat
+        # a capture stored again is seen again, never a second capture: safe to repeat. The
+        # captures written in one transaction are stored together (a few statements for all).
         values = {field.name: getattr(item, field.name) for field in _FIELDS}  # asdict would copy the body
-        stored = await maybe_deferred_to_future(self.writer.submit(lambda session: store_capture(session, **values)))
+        stored = await maybe_deferred_to_future(self.writer.submit_grouped(store_captures, values))
         return self._account(stored, item)
 
     def _record_seen(self) -> None:

@@ -78,65 +78,125 @@ def store_capture(
     ``links``, for a page the crawler read, are the links it followed from it
     (``record_links``); None: not read.
     """
-    if fetched_at.tzinfo is None:
-        raise ValueError(f"fetched_at must be timezone-aware, got {fetched_at!r}")
-    fetch = Fetch(
-        url=url,
-        final_url=final_url,
-        status=status,
-        headers=_headers_json(headers),
-        body=body,
-        fetched_at=fetched_at,
-        method=method,
-        request_headers=_headers_json(request_headers or {}),
-        redirects=tuple(redirects),
-    )
-    sha256 = _store_blob(session, fetch)
-    parent_id = _document(session, parent_url, fetched_at, portal=portal).id if parent_url else None
-    document, added = _found_or_added_document(
-        session, url, fetched_at, portal=portal, parent_id=parent_id, link_text=link_text, role=role
-    )
-    # a document seen for the first time has no captures to match, withdraw or reinstate
-    withdrawn, reinstated = (False, False) if added else _availability(session, document, status, fetched_at)
-    capture = None if added else _matching_capture(session, document.id, sha256, status, fetched_at)
-    if capture is not None:
-        if links is not None:
-            record_links(session, capture.id, links)
-        return StoredCapture(
-            capture_id=capture.id,
-            document_id=document.id,
-            sha256=sha256,
-            is_new_version=False,
-            withdrawn=withdrawn,
-            reinstated=reinstated,
+    (stored,) = store_captures(session, [{
+        "url": url, "final_url": final_url, "status": status, "headers": headers, "body": body,
+        "fetched_at": fetched_at, "content_type": content_type, "spider": spider, "portal": portal,
+        "parent_url": parent_url, "link_text": link_text, "role": role, "method": method,
+        "request_headers": request_headers, "redirects": redirects, "links": links,
+    }])
+    return stored
+
+
+def store_captures(session: Session, captures: Sequence[Mapping]) -> list[StoredCapture]:
+    """``store_capture`` for several responses (each a mapping of its arguments), in order, as if
+    stored one after the other, with a few statements for all of them: one look-up of their
+    documents and one of their payloads, then one insert per table for what is new. A
+    document already in the archive is matched against its captures one by one as before."""
+    for values in captures:
+        if values["fetched_at"].tzinfo is None:
+            raise ValueError(f"fetched_at must be timezone-aware, got {values['fetched_at']!r}")
+    fetches = [
+        Fetch(
+            url=values["url"],
+            final_url=values["final_url"],
+            status=values["status"],
+            headers=_headers_json(values["headers"]),
+            body=values["body"],
+            fetched_at=values["fetched_at"],
+            method=values.get("method") or "GET",
+            request_headers=_headers_json(values.get("request_headers") or {}),
+            redirects=tuple(values.get("redirects") or ()),
         )
-    is_new_document = added or not session.scalar(select(exists().where(Capture.document_id == document.id)))
-    capture = Capture(
-        document_id=document.id,
-        blob_sha256=sha256,
-        url=url,
-        final_url=final_url,
-        status=status,
-        headers=_headers_json(headers),
-        content_type=content_type or _header(headers, "content-type"),
-        spider=spider,
-        fetched_at=fetched_at,
-        last_seen_at=fetched_at,
-        times_seen=1,
-    )
-    session.add(capture)
+        for values in captures
+    ]
+    digests = [hashlib.sha256(fetch.body).hexdigest() for fetch in fetches]
+    blobs: dict[str, Blob] = {
+        blob.sha256: blob
+        for chunk in _chunked(sorted(set(digests)), 500)
+        for blob in session.scalars(select(Blob).where(Blob.sha256.in_(chunk)))
+    }
+    # Every document the batch names, found or added (one insert for the new ones); a document
+    # added here has no captures before this batch.
+    urls = list(dict.fromkeys(
+        url for values in captures for url in (values.get("parent_url"), values["url"]) if url
+    ))
+    documents: dict[str, Document] = {
+        document.url: document
+        for chunk in _chunked(urls, 500)
+        for document in session.scalars(select(Document).where(Document.url.in_(chunk)))
+    }
+    fresh: set[str] = set()  # added by this batch and not captured yet
+    for values in captures:
+        for url in (values.get("parent_url"), values["url"]):
+            if url and url not in documents:
+                documents[url] = Document(url=url, first_seen_at=values["fetched_at"])
+                session.add(documents[url])
+                fresh.add(url)
+    if fresh:
+        session.flush()
+    results: list[StoredCapture | tuple] = []
+    pending: list[tuple[Capture, Sequence | None]] = []  # new captures not flushed yet, their links
+    for values, fetch, sha256 in zip(captures, fetches, digests, strict=True):
+        _store_payload(session, fetch, sha256, blobs)
+        url, fetched_at, status = values["url"], values["fetched_at"], values["status"]
+        portal, parent_url, links = values.get("portal"), values.get("parent_url"), values.get("links")
+        parent_id = _sighted(documents[parent_url], fetched_at, portal=portal).id if parent_url else None
+        document = _sighted(documents[url], fetched_at, portal=portal, parent_id=parent_id,
+                            link_text=values.get("link_text"), role=values.get("role"))
+        added = url in fresh
+        if added:
+            fresh.discard(url)
+            withdrawn, reinstated, capture, is_new_document = False, False, None, True
+        else:
+            # a document with captures before this one: match them (queries see what is pending)
+            _flush_pending(session, pending)
+            withdrawn, reinstated = _availability(session, document, status, fetched_at)
+            capture = _matching_capture(session, document.id, sha256, status, fetched_at)
+            if capture is not None:
+                if links is not None:
+                    record_links(session, capture.id, links)
+                results.append(StoredCapture(capture_id=capture.id, document_id=document.id, sha256=sha256,
+                                             is_new_version=False, withdrawn=withdrawn, reinstated=reinstated))
+                continue
+            is_new_document = not session.scalar(select(exists().where(Capture.document_id == document.id)))
+        capture = Capture(
+            document_id=document.id,
+            blob_sha256=sha256,
+            url=url,
+            final_url=values["final_url"],
+            status=status,
+            headers=fetch.headers,
+            content_type=values.get("content_type") or _header(values["headers"], "content-type"),
+            spider=values.get("spider"),
+            fetched_at=fetched_at,
+            last_seen_at=fetched_at,
+            times_seen=1,
+        )
+        session.add(capture)
+        pending.append((capture, links))
+        # made a StoredCapture once the capture's id is known
+        results.append((capture, document.id, sha256, is_new_document, withdrawn, reinstated))
+    _flush_pending(session, pending)
+    return [
+        one if isinstance(one, StoredCapture) else StoredCapture(
+            capture_id=one[0].id, document_id=one[1], sha256=one[2], is_new_version=True,
+            is_new_document=one[3], withdrawn=one[4], reinstated=one[5],
+        )
+        for one in results
+    ]
+
+
+def _flush_pending(session: Session, pending: list[tuple[Capture, Sequence | None]]) -> None:
+    """Insert the new captures held back (one statement for all), then their links."""
+    if not pending:
+        return
     session.flush()
-    if links is not None:
-        record_links(session, capture.id, links)
-    return StoredCapture(
-        capture_id=capture.id,
-        document_id=document.id,
-        sha256=sha256,
-        is_new_version=True,
-        is_new_document=is_new_document,
-        withdrawn=withdrawn,
-        reinstated=reinstated,
-    )
+    for capture, links in pending:
+        if links is not None:  # a new capture has no links recorded yet
+            session.add(CaptureLinks(capture_id=capture.id, sha256=capture.blob_sha256,
+                                     links=[[link, text] for link, text in links]))
+    pending.clear()
+    session.flush()
 
 
 def record_not_modified(session: Session, capture_id: int, seen_at: datetime) -> StoredCapture:
@@ -374,23 +434,21 @@ def _replace_extraction(session: Session, extraction: Extraction) -> int:
     return extraction.id
 
 
-def _store_blob(session: Session, fetch: Fetch) -> str:
-    """Write the response to the WARC files: in full when its payload is new, else a revisit."""
-    sha256 = hashlib.sha256(fetch.body).hexdigest()
+def _store_payload(session: Session, fetch: Fetch, sha256: str, blobs: dict[str, Blob]) -> None:
+    """Write the response to the WARC files: in full when its payload is new, else a revisit.
+    ``blobs``: the known payloads by sha256, the new one added to it."""
     store = store_for(session.get_bind())
-    known = session.get(Blob, sha256)
+    known = blobs.get(sha256)
     if known is None:
         location = store.write_fetch(fetch, sha256)
-        session.add(
-            Blob(
-                sha256=sha256,
-                size=len(fetch.body),
-                warc_file=location.file,
-                warc_offset=location.offset,
-                warc_length=location.length,
-            )
+        blobs[sha256] = Blob(
+            sha256=sha256,
+            size=len(fetch.body),
+            warc_file=location.file,
+            warc_offset=location.offset,
+            warc_length=location.length,
         )
-        session.flush()
+        session.add(blobs[sha256])
     else:
         try:
             store.write_revisit(fetch, sha256, blob_location(known))
@@ -398,8 +456,6 @@ def _store_blob(session: Session, fetch: Fetch) -> str:
             # the record it would refer to is gone (a crash cut its file): hold the payload again
             location = store.write_fetch(fetch, sha256)
             known.warc_file, known.warc_offset, known.warc_length = location.file, location.offset, location.length
-            session.flush()
-    return sha256
 
 
 def _document(
@@ -433,9 +489,24 @@ def _found_or_added_document(
     if document is None:
         document = Document(url=url, first_seen_at=seen_at)
         session.add(document)
-    elif seen_at < document.first_seen_at:
+        session.flush()
+    _sighted(document, seen_at, portal=portal, parent_id=parent_id, link_text=link_text, role=role)
+    session.flush()
+    return document, added
+
+
+def _sighted(
+    document: Document,
+    seen_at: datetime,
+    *,
+    portal: str | None = None,
+    parent_id: int | None = None,
+    link_text: str | None = None,
+    role: str | None = None,
+) -> Document:
+    """Fill the gaps of a document (with its id) from one sighting; what was learnt first stays."""
+    if seen_at < document.first_seen_at:
         document.first_seen_at = seen_at
-    # What was learnt first stays; later sightings only fill gaps.
     if document.portal is None:
         document.portal = portal
     if document.parent_document_id is None and parent_id != document.id:
@@ -444,8 +515,7 @@ def _found_or_added_document(
         document.link_text = link_text
     if document.role is None:
         document.role = role
-    session.flush()
-    return document, added
+    return document
 
 
 _GONE = (404, 410)
