@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Engine, bindparam, delete, exists, select, up
 from sqlalchemy.orm import Session
 
 from .models import Blob, Capture, CaptureLinks, CheckResult, Document, ExtractedValue, Extraction
-from .warc import Fetch, Location, PayloadMissing, store_for
+from .warc import Fetch, Location, PayloadMissing, WarcStore, store_for
 
 if TYPE_CHECKING:
     from extract.records import Document as ExtractedDocument
@@ -134,10 +134,12 @@ def store_captures(session: Session, captures: Sequence[Mapping]) -> list[Stored
                 fresh.add(url)
     if fresh:
         session.flush()
-    results: list[StoredCapture | tuple] = []
-    pending: list[tuple[Capture, Sequence | None]] = []  # new captures not flushed yet, their links
+    results: list[StoredCapture | None] = []
+    # new captures not inserted yet: their row, links and place in results
+    pending: list[tuple[dict, Sequence | None, int]] = []
+    store = store_for(session.get_bind())
     for values, fetch, sha256 in zip(captures, fetches, digests, strict=True):
-        _store_payload(session, fetch, sha256, blobs)
+        _store_payload(session, store, fetch, sha256, blobs)
         url, fetched_at, status = values["url"], values["fetched_at"], values["status"]
         portal, parent_url, links = values.get("portal"), values.get("parent_url"), values.get("links")
         parent_id = _sighted(documents[parent_url], fetched_at, portal=portal).id if parent_url else None
@@ -146,10 +148,10 @@ def store_captures(session: Session, captures: Sequence[Mapping]) -> list[Stored
         added = url in fresh
         if added:
             fresh.discard(url)
-            withdrawn, reinstated, capture, is_new_document = False, False, None, True
+            withdrawn, reinstated, is_new_document = False, False, True
         else:
-            # a document with captures before this one: match them (queries see what is pending)
-            _flush_pending(session, pending)
+            # a document with captures before this one: match them, the batch's so far inserted
+            _insert_captures(session, pending, results)
             withdrawn, reinstated = _availability(session, document, status, fetched_at)
             capture = _matching_capture(session, document.id, sha256, status, fetched_at)
             if capture is not None:
@@ -159,44 +161,53 @@ def store_captures(session: Session, captures: Sequence[Mapping]) -> list[Stored
                                              is_new_version=False, withdrawn=withdrawn, reinstated=reinstated))
                 continue
             is_new_document = not session.scalar(select(exists().where(Capture.document_id == document.id)))
-        capture = Capture(
-            document_id=document.id,
-            blob_sha256=sha256,
-            url=url,
-            final_url=values["final_url"],
-            status=status,
-            headers=fetch.headers,
-            content_type=values.get("content_type") or _header(values["headers"], "content-type"),
-            spider=values.get("spider"),
-            fetched_at=fetched_at,
-            last_seen_at=fetched_at,
-            times_seen=1,
-        )
-        session.add(capture)
-        pending.append((capture, links))
-        # made a StoredCapture once the capture's id is known
-        results.append((capture, document.id, sha256, is_new_document, withdrawn, reinstated))
-    _flush_pending(session, pending)
-    return [
-        one if isinstance(one, StoredCapture) else StoredCapture(
-            capture_id=one[0].id, document_id=one[1], sha256=one[2], is_new_version=True,
-            is_new_document=one[3], withdrawn=one[4], reinstated=one[5],
-        )
-        for one in results
-    ]
+        row = {
+            "document_id": document.id,
+            "blob_sha256": sha256,
+            "url": url,
+            "final_url": values["final_url"],
+            "status": status,
+            "headers": fetch.headers,
+            "content_type": values.get("content_type") or _header(values["headers"], "content-type"),
+            "spider": values.get("spider"),
+            "fetched_at": fetched_at,
+            "last_seen_at": fetched_at,
+            "times_seen": 1,
+        }
+        pending.append((row, links, len(results)))
+        # the capture id is filled in once inserted
+        results.append(StoredCapture(capture_id=0, document_id=document.id, sha256=sha256, is_new_version=True,
+                                     is_new_document=is_new_document, withdrawn=withdrawn, reinstated=reinstated))
+    _insert_captures(session, pending, results)
+    return results
 
 
-def _flush_pending(session: Session, pending: list[tuple[Capture, Sequence | None]]) -> None:
-    """Insert the new captures held back (one statement for all), then their links."""
+def _insert_captures(session: Session, pending: list[tuple[dict, Sequence | None, int]],
+                     results: list[StoredCapture]) -> None:
+    """Insert the new captures held back (one statement for all), then their links; set their ids."""
     if not pending:
         return
-    session.flush()
-    for capture, links in pending:
-        if links is not None:  # a new capture has no links recorded yet
-            session.add(CaptureLinks(capture_id=capture.id, sha256=capture.blob_sha256,
-                                     links=[[link, text] for link, text in links]))
+    session.flush()  # their documents and payloads first
+    captures = Capture.__table__
+    ids = session.execute(
+        captures.insert().returning(captures.c.id, sort_by_parameter_order=True), [row for row, _, _ in pending]
+    ).scalars().all()
+    with_links = {capture_id: (row["blob_sha256"], links)
+                  for capture_id, (row, links, _) in zip(ids, pending, strict=True) if links is not None}
+    for capture_id, (_, _, index) in zip(ids, pending, strict=True):
+        results[index] = replace(results[index], capture_id=capture_id)
     pending.clear()
-    session.flush()
+    if not with_links:
+        return
+    # a row left behind by a deleted capture whose id came back is written over
+    left = set(session.scalars(select(CaptureLinks.capture_id).where(CaptureLinks.capture_id.in_(with_links))))
+    for capture_id in left:
+        record_links(session, capture_id, with_links.pop(capture_id)[1])
+    if with_links:
+        session.execute(CaptureLinks.__table__.insert(), [
+            {"capture_id": capture_id, "sha256": sha256, "links": [[link, text] for link, text in links]}
+            for capture_id, (sha256, links) in with_links.items()
+        ])
 
 
 def record_not_modified(session: Session, capture_id: int, seen_at: datetime) -> StoredCapture:
@@ -434,10 +445,9 @@ def _replace_extraction(session: Session, extraction: Extraction) -> int:
     return extraction.id
 
 
-def _store_payload(session: Session, fetch: Fetch, sha256: str, blobs: dict[str, Blob]) -> None:
+def _store_payload(session: Session, store: WarcStore, fetch: Fetch, sha256: str, blobs: dict[str, Blob]) -> None:
     """Write the response to the WARC files: in full when its payload is new, else a revisit.
     ``blobs``: the known payloads by sha256, the new one added to it."""
-    store = store_for(session.get_bind())
     known = blobs.get(sha256)
     if known is None:
         location = store.write_fetch(fetch, sha256)
@@ -489,7 +499,6 @@ def _found_or_added_document(
     if document is None:
         document = Document(url=url, first_seen_at=seen_at)
         session.add(document)
-        session.flush()
     _sighted(document, seen_at, portal=portal, parent_id=parent_id, link_text=link_text, role=role)
     session.flush()
     return document, added
