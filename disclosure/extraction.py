@@ -10,11 +10,13 @@ the batch it was writing (those captures are extracted again next time).
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import partial
 
 from sqlalchemy import delete, exc, insert, select
 from sqlalchemy.engine import Engine
@@ -24,10 +26,20 @@ from extract.limits import DEFAULT_LIMITS, Limits
 from storage.archive import CaptureRef, captures_to_extract, load_blob, record_extraction, record_failure
 from storage.changes import Captures, VersionChanges, compare_versions, parser_versions, previous_version
 from storage.db import in_transaction, session_scope
-from storage.models import Capture, CheckResult, ExtractedValue, Extraction
+from storage.models import Blob, Capture, CheckResult, ExtractedValue, Extraction
+from storage.warc import store_for
 
 from .progress import progress_bar
-from .workers import IN_FLIGHT_PER_WORKER, Extractor, LimitedWorkers, Outcome, extract_one, one_line
+from .workers import (
+    IN_FLIGHT_PER_WORKER,
+    QUEUED_PER_WORKER,
+    Extractor,
+    LimitedWorkers,
+    Outcome,
+    Stored,
+    extract_one,
+    one_line,
+)
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +48,7 @@ WRITE_BATCH = 64
 WRITE_SECONDS = 2.0
 
 # Written as plain rows (Core), not ORM objects: a report is some 200 rows
-CAPTURES, EXTRACTIONS = Capture.__table__, Extraction.__table__
+BLOBS, CAPTURES, EXTRACTIONS = Blob.__table__, Capture.__table__, Extraction.__table__
 VALUES, CHECKS = ExtractedValue.__table__, CheckResult.__table__
 
 record = dataclass(frozen=True, slots=True, kw_only=True)
@@ -113,13 +125,35 @@ def _outcomes(
 ) -> Iterator[tuple[CaptureRef, Outcome]]:
     if not pending:
         return
-    contents = read_contents(engine, pending, batch=workers * IN_FLIGHT_PER_WORKER)
     if limits is None:
-        for ref, content in contents:
+        for ref, content in read_contents(engine, pending, batch=workers * IN_FLIGHT_PER_WORKER):
             yield ref, extract_one(extractor, ref, content, None)
         return
+    # the workers read the bytes themselves: this process neither decompresses nor hashes them
+    contents = stored_contents(engine, pending, batch=workers * QUEUED_PER_WORKER)
     with LimitedWorkers(workers, extractor, limits) as pool:
         yield from pool.outcomes(contents, then_stop=True)
+
+
+def stored_contents(
+    engine: Engine, pending: list[CaptureRef], *, batch: int
+) -> Iterator[tuple[CaptureRef, Stored | None]]:
+    """Each capture with where its bytes lie (None: the archive has no record of them), looked up a
+    batch at a time: what ``load_blob`` reads, for a worker process to read and check it."""
+    folder = os.path.abspath(store_for(engine).folder)
+    for start in range(0, len(pending), batch):
+        refs = pending[start : start + batch]
+        places = in_transaction(engine, partial(_places, folder=folder, sha256s={ref.sha256 for ref in refs}))
+        for ref in refs:
+            yield ref, places.get(ref.sha256)
+
+
+def _places(session, *, folder: str, sha256s: set[str]) -> dict[str, Stored]:
+    blobs = session.execute(
+        select(BLOBS.c.sha256, BLOBS.c.warc_file, BLOBS.c.warc_offset, BLOBS.c.warc_length, BLOBS.c.size)
+        .where(BLOBS.c.sha256.in_(sha256s))
+    )
+    return {sha256: (os.path.join(folder, name), offset, length, size) for sha256, name, offset, length, size in blobs}
 
 
 def read_contents(
@@ -178,24 +212,25 @@ def _store_rows(session, batch: list[tuple[CaptureRef, Outcome]], parser_version
     values: list[dict] = []
     checks: list[dict] = []
     for ref, outcome in batch:
-        document = outcome.document
+        rows = outcome.rows()  # the values and checks as tuples, as a worker sent them
         if ref.capture_id not in blobs:
             raise KeyError(f"no capture with id {ref.capture_id}")
-        if document is None or document.sha256 != blobs[ref.capture_id]:
+        if rows is None or rows[0].sha256 != blobs[ref.capture_id]:
             kinds.append(_store(session, ref, outcome, parser_version))
             continue
+        document, value_rows, check_rows = rows
         inserted = session.execute(insert(EXTRACTIONS), _extraction_row(ref.capture_id, document, parser_version))
         extraction_id = inserted.inserted_primary_key[0]
         values += [
-            {"extraction_id": extraction_id, "table_name": v.table, "row_key": v.row, "column_key": v.column,
-             "value": v.value, "raw": v.raw, "value_source": "published" if v.source is None else v.source,
-             "confidence": v.confidence, "unit": v.unit}
-            for v in document.values
+            {"extraction_id": extraction_id, "table_name": table, "row_key": row, "column_key": column,
+             "value": value, "raw": raw, "value_source": "published" if source is None else source,
+             "confidence": confidence, "unit": unit}
+            for table, row, column, value, raw, source, confidence, unit in value_rows
         ]
         checks += [
-            {"extraction_id": extraction_id, "rule": c.rule, "scope": c.scope, "status": c.status,
-             "cells": list(c.cells), "difference": c.difference}
-            for c in document.checks
+            {"extraction_id": extraction_id, "rule": rule, "scope": scope, "status": status,
+             "cells": list(cells), "difference": difference}
+            for rule, scope, status, cells, difference in check_rows
         ]
         kinds.append("report" if document.is_annual_report else "other")
     if values:

@@ -31,8 +31,8 @@ from storage.archive import CaptureRef, captures_to_extract
 from storage.db import open_archive, session_scope
 from storage.models import Capture
 
-from .extraction import ExtractionSummary, read_contents, store_batch
-from .workers import IN_FLIGHT_PER_WORKER, LimitedWorkers
+from .extraction import ExtractionSummary, store_batch, stored_contents
+from .workers import QUEUED_PER_WORKER, LimitedWorkers
 
 QUEUE_NAME = "disclosure-extract"
 QUEUE_NAME_ENV_VAR = "DISCLOSURE_QUEUE_NAME"
@@ -188,7 +188,7 @@ def extract_batch(capture_ids: Sequence[int], parser_version: str, limits: Limit
             for c in captures
         ]
     counts = {"report": 0, "other": 0, "failed": 0}
-    contents = read_contents(_engine, refs, batch=IN_FLIGHT_PER_WORKER)
+    contents = stored_contents(_engine, refs, batch=QUEUED_PER_WORKER)  # the reading process reads the bytes
     with closing(_reading_pool(limits).outcomes(contents)) as outcomes:
         read = list(outcomes)
     # one transaction for the batch: a worker killed before it commits leaves the batch unread

@@ -8,6 +8,8 @@ flight are not affected.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import multiprocessing
 import pickle
 import resource
@@ -15,14 +17,15 @@ import signal
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import fields, replace
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import pebble
 
 from extract.limits import Limits
-from extract.records import Document
+from extract.records import Check, Document, Value
 
 if TYPE_CHECKING:  # a worker process never imports storage (SQLAlchemy, alembic): it starts sooner
     from storage.archive import CaptureRef
@@ -38,10 +41,69 @@ QUEUED_PER_WORKER = 8
 WORKER_DIED = "WorkerDied: the process reading this capture ended abruptly"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+# A record's values and checks as plain tuples, in the order of their fields: a worker sends them
+# so (a slotted dataclass per cell takes several times longer to pickle and unpickle), and the
+# rows written for them are built from these.
+ValueRow = tuple[str, str, str, Decimal | None, str, str, float | None, str | None]
+CheckRow = tuple[str, str, str, tuple[str, ...], Decimal | None]
+VALUE_FIELDS = tuple(f.name for f in fields(Value))
+CHECK_FIELDS = tuple(f.name for f in fields(Check))
+
+
 class Outcome:
-    document: Document | None = None
-    error: str | None = None
+    """What reading one capture came to: its record, or the error that stopped it.
+
+    ``packed``: the record as a worker sends it back, the document without its values and checks
+    and those as tuples; ``document`` is built whole from it when first asked for.
+    """
+
+    __slots__ = ("_document", "_packed", "error")
+
+    def __init__(
+        self,
+        *,
+        document: Document | None = None,
+        error: str | None = None,
+        packed: tuple[Document, tuple[ValueRow, ...], tuple[CheckRow, ...]] | None = None,
+    ) -> None:
+        self._document = document
+        self._packed = packed
+        self.error = error
+
+    @property
+    def document(self) -> Document | None:
+        if self._document is None and self._packed is not None:
+            head, values, checks = self._packed
+            self._document = replace(
+                head,
+                values=tuple(Value(**dict(zip(VALUE_FIELDS, row, strict=True))) for row in values),
+                checks=tuple(Check(**dict(zip(CHECK_FIELDS, row, strict=True))) for row in checks),
+            )
+        return self._document
+
+    def rows(self) -> tuple[Document, tuple[ValueRow, ...], tuple[CheckRow, ...]] | None:
+        """The record as (document, values, checks), values and checks as tuples; None if none."""
+        if self._packed is None:
+            if self._document is None:
+                return None
+            self._packed = pack(self._document)
+        return self._packed
+
+    def __reduce__(self):
+        return (_outcome, (self._document, self.error, self._packed))
+
+    def __repr__(self) -> str:
+        return f"Outcome(document={self.document!r}, error={self.error!r})"
+
+
+def _outcome(document: Document | None, error: str | None, packed) -> Outcome:
+    return Outcome(document=document, error=error, packed=packed)
+
+
+def pack(document: Document) -> tuple[Document, tuple[ValueRow, ...], tuple[CheckRow, ...]]:
+    values = tuple((v.table, v.row, v.column, v.value, v.raw, v.source, v.confidence, v.unit) for v in document.values)
+    checks = tuple((c.rule, c.scope, c.status, c.cells, c.difference) for c in document.checks)
+    return replace(document, values=(), checks=()), values, checks
 
 
 def extract_one(extractor: Extractor, ref: CaptureRef, content: bytes | None, limits: Limits | None) -> Outcome:
@@ -57,19 +119,49 @@ def _capture(ref: CaptureRef) -> Capture:
     return (ref.sha256, ref.final_url or ref.url, ref.content_type, ref.fetched_at)
 
 
-def _extract(extractor: Extractor, capture: Capture, content: bytes | None, limits: Limits | None) -> Outcome:
+# Where a capture's bytes lie, for a worker to read them itself: the WARC file (absolute path),
+# the offset and length of the gzip member holding the record, the payload's size.
+Stored = tuple[str, int, int, int]
+
+
+def _extract(
+    extractor: Extractor, capture: Capture, content: bytes | Stored | None, limits: Limits | None
+) -> Outcome:
     sha256, url, content_type, fetched_at = capture
-    if content is None:
-        return Outcome(error=f"KeyError: the archive has no bytes with sha256 {sha256}")
     context = {"url": url, "content_type": content_type, "fetched_at": fetched_at}
     if limits is not None:
         context["limits"] = limits
     try:
+        if isinstance(content, tuple):
+            content = read_stored(content, sha256)
+        if content is None:
+            return Outcome(error=f"KeyError: the archive has no bytes with sha256 {sha256}")
         return Outcome(document=extractor(content, **context))
     except MemoryError:
         return Outcome(error=_memory_error(limits))
     except Exception as error:  # one bad capture must not stop the run
         return Outcome(error=one_line(error))
+
+
+def read_stored(stored: Stored, sha256: str) -> bytes | None:
+    """The payload of the WARC record at ``stored`` if it holds the bytes of ``sha256``, else None
+    (what ``storage.archive.load_payload`` reads, without importing storage)."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    path, offset, length, size = stored
+    try:
+        with open(path, "rb") as stream:
+            stream.seek(offset)
+            member = stream.read(length)
+        record = next(iter(ArchiveIterator(io.BytesIO(member), no_record_parse=False)))
+        content = record.raw_stream.read()
+    except MemoryError:
+        raise
+    except Exception:  # no file, no record, a damaged one: warcio raises several kinds
+        return None
+    if len(content) != size or hashlib.sha256(content).hexdigest() != sha256:
+        return None
+    return content
 
 
 def one_line(error: BaseException) -> str:
@@ -111,7 +203,8 @@ class LimitedWorkers:
         self._pool.stop()
         self._pool.join()
 
-    def submit(self, ref: CaptureRef, content: bytes | None) -> Future:
+    def submit(self, ref: CaptureRef, content: bytes | Stored | None) -> Future:
+        """``content``: the capture's bytes, or where they lie for the worker to read them."""
         return self._pool.schedule(_extract_in_worker, args=(_capture(ref), content), timeout=self.limits.wall_seconds)
 
     def outcome(self, future: Future) -> Outcome:
@@ -126,7 +219,7 @@ class LimitedWorkers:
         return Outcome(error=one_line(error))  # e.g. a record that could not be sent back
 
     def outcomes(
-        self, contents: Iterator[tuple[CaptureRef, bytes | None]], *, then_stop: bool = False
+        self, contents: Iterator[tuple[CaptureRef, bytes | Stored | None]], *, then_stop: bool = False
     ) -> Iterator[tuple[CaptureRef, Outcome]]:
         """Outcomes in the order of ``contents``, at most a few per worker in flight.
 
@@ -193,7 +286,13 @@ def _init_worker(extractor: Extractor, limits: Limits) -> None:
     resource.setrlimit(resource.RLIMIT_DATA, (wanted, hard))
 
 
-def _extract_in_worker(capture: Capture, content: bytes | None) -> Outcome:
+def _extract_in_worker(capture: Capture, content: bytes | Stored | None) -> Outcome:
     assert _worker is not None, "worker started without an extractor"
     extractor, limits = _worker
-    return _extract(extractor, capture, content, limits)
+    outcome = _extract(extractor, capture, content, limits)
+    if outcome.document is None:
+        return outcome
+    try:
+        return Outcome(packed=pack(outcome.document))  # sent back as tuples, not a dataclass per cell
+    except MemoryError:
+        return Outcome(error=_memory_error(limits))

@@ -4,6 +4,7 @@ worker that dies, and keeps its progress bar off standard output."""
 from __future__ import annotations
 
 import os
+import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -13,9 +14,10 @@ from sqlalchemy import func, select
 
 import disclosure.extraction as runner
 from disclosure.extraction import extract_archive
-from disclosure.workers import WORKER_DIED
+from disclosure.workers import WORKER_DIED, Outcome, pack, read_stored
 from disclosure.progress import progress_bar, wanted
 from extract import extract_document
+from storage.archive import captures_to_extract
 from storage.changes import compare_versions
 from storage.db import open_archive, session_scope
 from storage.models import CheckResult, ExtractedValue, Extraction
@@ -23,7 +25,7 @@ from storage.queries import failures
 
 from .cli_runner import run_cli
 from .report_fixtures import report_blocks, to_docx, to_html, to_pdf, to_text
-from .test_extraction_runner import store
+from .test_extraction_runner import FETCHED, store
 
 SEEDS = Path(__file__).resolve().parent / "seeds"
 BASE = "http://127.0.0.1:1/gknb/"
@@ -237,3 +239,36 @@ def test_a_worker_process_starts_without_the_database_libraries():
         capture_output=True, text=True, check=True,
     )
     assert imported.stdout.strip() == "[]"
+
+
+def test_a_record_crosses_from_a_worker_as_tuples_and_comes_back_whole():
+    document = extract_document(to_html(report_blocks("v2021")).encode(), url=BASE + "report.html",
+                                content_type="text/html; charset=utf-8", fetched_at=FETCHED)
+    assert len(document.values) > 150 and document.checks
+    sent = pickle.loads(pickle.dumps(Outcome(packed=pack(document))))
+    head, values, checks = sent.rows()
+    assert (head.values, head.checks, len(values), len(checks)) == ((), (), len(document.values), len(document.checks))
+    assert sent.document == document and sent.error is None
+    assert Outcome(document=document).rows() == (head, values, checks)
+
+
+def test_a_worker_reads_the_bytes_where_the_archive_says_and_checks_them(sqlite_engine):
+    engine = sqlite_engine
+    body = "<html><body><h1>政府信息公开指南</h1><p>指南正文</p></body></html>".encode()
+    store(engine, BASE + "guide.html", body, "text/html")
+    with session_scope(engine) as session:
+        refs = captures_to_extract(session, "any")
+    [(ref, place)] = list(runner.stored_contents(engine, refs, batch=4))
+    path, offset, length, size = place
+    assert read_stored(place, ref.sha256) == body and size == len(body)
+    assert read_stored(place, "0" * 64) is None
+    assert read_stored((path, offset + 1, length, size), ref.sha256) is None
+    assert read_stored((path + ".gone", offset, length, size), ref.sha256) is None
+    with open(path, "r+b") as warc:  # the record damaged: no bytes, in a worker as in this process
+        warc.seek(offset + length // 2)
+        warc.write(bytes(8))
+    extract_archive(engine, jobs=1, parser_version="worker")
+    extract_archive(engine, jobs=1, parser_version="here", limits=None)
+    missing = f"KeyError: the archive has no bytes with sha256 {ref.sha256}"
+    with session_scope(engine) as session:
+        assert dict(failures(session, "worker")) == dict(failures(session, "here")) == {BASE + "guide.html": missing}
