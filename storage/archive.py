@@ -302,10 +302,10 @@ def ensure_document(
     role: str | None = None,
 ) -> Document:
     """The document of ``url`` (created if new), its gaps filled from this sighting."""
-    parent_id = _document(session, parent_url, seen_at, portal=portal).id if parent_url else None
-    return _document(
+    parent_id = _found_or_added_document(session, parent_url, seen_at, portal=portal)[0].id if parent_url else None
+    return _found_or_added_document(
         session, url, seen_at, portal=portal, parent_id=parent_id, link_text=link_text, role=role
-    )
+    )[0]
 
 
 def captures_to_extract(
@@ -466,21 +466,6 @@ def _store_payload(session: Session, store: WarcStore, fetch: Fetch, sha256: str
             # the record it would refer to is gone (a crash cut its file): hold the payload again
             location = store.write_fetch(fetch, sha256)
             known.warc_file, known.warc_offset, known.warc_length = location.file, location.offset, location.length
-
-
-def _document(
-    session: Session,
-    url: str,
-    seen_at: datetime,
-    *,
-    portal: str | None = None,
-    parent_id: int | None = None,
-    link_text: str | None = None,
-    role: str | None = None,
-) -> Document:
-    return _found_or_added_document(
-        session, url, seen_at, portal=portal, parent_id=parent_id, link_text=link_text, role=role
-    )[0]
 
 
 def _found_or_added_document(
