@@ -4,6 +4,7 @@ dictionary as metadata, the canned queries and the pages of pictures."""
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import tempfile
@@ -60,9 +61,17 @@ def browse(db_url: str, port: int) -> int:
         print(f"browse the archive at http://{HOST}:{port}/ (charts: /chart, /coverage); Ctrl-C stops",
               file=sys.stderr)
         process = subprocess.Popen(argv)
+        # stopped by a service manager (SIGTERM) as by Ctrl-C: datasette must not outlive us
+        previous = signal.signal(signal.SIGTERM, _interrupt)
         try:
             return process.wait()
         except KeyboardInterrupt:
             process.terminate()
             process.wait()
             return 0
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt

@@ -141,6 +141,15 @@ def served(demo):
     finally:
         process.terminate()
         process.wait(timeout=20)
+    deadline = time.monotonic() + 20
+    while True:  # datasette, its child, stops with it
+        try:
+            fetch(f"{base}/-/versions.json")
+        except OSError:
+            break
+        if time.monotonic() > deadline:
+            raise AssertionError("datasette still answers after disclosure browse was stopped")
+        time.sleep(0.3)
 
 
 def test_the_canned_query_answers_as_the_sql_does(served):
