@@ -302,10 +302,8 @@ def ensure_document(
     role: str | None = None,
 ) -> Document:
     """The document of ``url`` (created if new), its gaps filled from this sighting."""
-    parent_id = _found_or_added_document(session, parent_url, seen_at, portal=portal)[0].id if parent_url else None
-    return _found_or_added_document(
-        session, url, seen_at, portal=portal, parent_id=parent_id, link_text=link_text, role=role
-    )[0]
+    parent_id = _document(session, parent_url, seen_at, portal=portal).id if parent_url else None
+    return _document(session, url, seen_at, portal=portal, parent_id=parent_id, link_text=link_text, role=role)
 
 
 def captures_to_extract(
@@ -468,7 +466,7 @@ def _store_payload(session: Session, store: WarcStore, fetch: Fetch, sha256: str
             known.warc_file, known.warc_offset, known.warc_length = location.file, location.offset, location.length
 
 
-def _found_or_added_document(
+def _document(
     session: Session,
     url: str,
     seen_at: datetime,
@@ -477,16 +475,15 @@ def _found_or_added_document(
     parent_id: int | None = None,
     link_text: str | None = None,
     role: str | None = None,
-) -> tuple[Document, bool]:
-    """The document of ``url`` and whether this added it."""
+) -> Document:
+    """The document of ``url``, added if new, its gaps filled from this sighting."""
     document = session.scalar(select(Document).where(Document.url == url))
-    added = document is None
     if document is None:
         document = Document(url=url, first_seen_at=seen_at)
         session.add(document)
     _sighted(document, seen_at, portal=portal, parent_id=parent_id, link_text=link_text, role=role)
     session.flush()
-    return document, added
+    return document
 
 
 def _sighted(
