@@ -8,6 +8,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -54,6 +55,7 @@ def open_archive(url: str) -> Engine:
     return engine
 
 
+@cache
 def head_revision() -> str:
     """The newest revision the shipped migrations know (``tests/test_migrations.py`` checks it
     against alembic's own reading of the chain)."""
