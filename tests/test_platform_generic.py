@@ -8,6 +8,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crawler.platforms import detect
 from crawler.platforms.generic import PLATFORM as GENERIC
@@ -199,3 +201,19 @@ def test_the_demo_names_the_platforms_it_can_serve(tmp_path, capsys):
     assert main(["demo", "--platform", "wordpress", "--db", f"sqlite:///{tmp_path / 'a.sqlite'}"]) == 2
     error = capsys.readouterr().err
     assert "no simulated portal for platform 'wordpress'" in error and "generic" in error and "trs" in error
+
+
+_HINT_PIECES = st.sampled_from(["<", ".", "&", "d", "v", "pdf", "doc", "PDF", "ownfile", "iewer.htm", "embed", "OBJECT",
+                                "#", "period;", "tab;", "\t", "\n", "报告", "a", " "])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_HINT_PIECES, max_size=12).map("".join), st.lists(_HINT_PIECES, max_size=40).map("".join))
+def test_the_quick_look_for_files_agrees_with_looking_for_each_hint(url, html):
+    from crawler.platforms.generic import _FILE_HINTS, may_show_files
+
+    def each_hint(text: str) -> bool:
+        markup = text.encode("utf-8", "surrogatepass").translate(None, b"\t\r\n").lower()
+        return any(hint in markup for hint in _FILE_HINTS)
+
+    assert may_show_files(url, html) == (each_hint(url) or each_hint(html))

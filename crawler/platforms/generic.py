@@ -121,12 +121,25 @@ _FILE_HINTS = tuple(
 )
 
 
+def _searches_by_first_byte(hints: tuple[bytes, ...]) -> tuple[re.Pattern[bytes], ...]:
+    """One pattern per first byte of the hints (``\\.(?:pdf|doc|…)``): a pattern that starts with
+    a literal byte skips to its occurrences in C, where one scan per hint would read the page
+    fourteen times."""
+    by_first: dict[bytes, list[bytes]] = {}
+    for hint in hints:
+        by_first.setdefault(hint[:1], []).append(re.escape(hint[1:]))
+    return tuple(re.compile(re.escape(first) + b"(?:" + b"|".join(rests) + b")") for first, rests in by_first.items())
+
+
+_FILE_HINT_SEARCHES = _searches_by_first_byte(_FILE_HINTS)
+
+
 def may_show_files(url: str, html: str) -> bool:
     """False when the page cannot link or show a file: none of ``_FILE_HINTS`` is in it.
     A fraction of the time parsing takes on a report page with its tables."""
     for text in (url, html):
         markup = text.encode("utf-8", "surrogatepass").translate(None, b"\t\r\n").lower()  # ASCII case only
-        if any(hint in markup for hint in _FILE_HINTS):
+        if any(search.search(markup) for search in _FILE_HINT_SEARCHES):
             return True
     return False
 
