@@ -21,6 +21,7 @@ read at one instant), seen so for ``DISCLOSURE_REDIS_IDLE_SECONDS`` on end.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 import os
@@ -33,9 +34,6 @@ from urllib.parse import urlsplit
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 from scrapy.utils.python import to_unicode
-from scrapy_redis import connection
-from scrapy_redis.dupefilter import RFPDupeFilter
-from scrapy_redis.queue import PriorityQueue
 from twisted.internet import task
 from w3lib.url import canonicalize_url
 
@@ -166,22 +164,30 @@ def host_key(spider) -> str:
     return ",".join(ports) or "-"
 
 
-class ListAwareDupeFilter(RFPDupeFilter):
-    """The shared filter, with the URL's fragment kept (``/gkmlpt/index#123`` is a column)."""
+@functools.cache
+def list_aware_dupefilter() -> type:
+    """scrapy-redis's filter with the URL's fragment kept (``/gkmlpt/index#123`` is a column);
+    made on first use: a crawl on one machine never loads scrapy-redis."""
+    from scrapy_redis.dupefilter import RFPDupeFilter
 
-    def request_fingerprint(self, request):
-        data = {
-            "method": to_unicode(request.method),
-            "url": canonicalize_url(request.url, keep_fragments=True),
-            "body": (request.body or b"").hex(),
-        }
-        return hashlib.sha1(json.dumps(data, sort_keys=True).encode()).hexdigest()
+    class ListAwareDupeFilter(RFPDupeFilter):
+        def request_fingerprint(self, request):
+            data = {
+                "method": to_unicode(request.method),
+                "url": canonicalize_url(request.url, keep_fragments=True),
+                "body": (request.body or b"").hex(),
+            }
+            return hashlib.sha1(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+    return ListAwareDupeFilter
 
 
 class SharedScheduler:
     """scrapy-redis's priority queue and filter, keyed per namespace, host and crawl."""
 
     def __init__(self, crawler) -> None:
+        from scrapy_redis import connection
+
         settings = crawler.settings
         self.crawler = crawler
         self.stats = crawler.stats
@@ -220,8 +226,10 @@ class SharedScheduler:
         self.busy_key = f"{prefix}:busy"
         self.members_key = f"{prefix}:processes"  # who takes part, for whoever looks
         self.server.sadd(self.members_key, self.process_id)
+        from scrapy_redis.queue import PriorityQueue
+
         self.queue = PriorityQueue(server=self.server, spider=spider, key=f"{prefix}:requests")
-        self.df = ListAwareDupeFilter(self.server, key=f"{prefix}:dupefilter", debug=False)
+        self.df = list_aware_dupefilter()(self.server, key=f"{prefix}:dupefilter", debug=False)
         spider.logger.info("crawl %s on Redis (%s)", prefix, "seeding" if self.seeder else "joining")
         self.crawler.stats.set_value("disclosure/redis_seeder", self.seeder)
 
