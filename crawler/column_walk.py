@@ -51,6 +51,17 @@ class ColumnWalk:
             self.outcome.platform = self.platform.name
         return self.platform
 
+    def takes_reading_of(self, platform: str) -> bool:
+        """Whether a list page's recorded reading by ``platform`` stands for reading it again:
+        the column's platform is that one, or is still to be detected (then it becomes that one)."""
+        if self.platform is None:
+            try:
+                self.platform = by_name(platform)
+            except KeyError:  # a platform since removed: the page is read again
+                return False
+            self.outcome.platform = platform
+        return self.platform.name == platform
+
     def read(self, page: ListPage) -> tuple[list[ListedItem], list[ListRequest]]:
         """Take in one list page; return the items to follow and the list requests to send."""
         self.outcome.list_pages += 1

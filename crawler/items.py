@@ -25,6 +25,7 @@ class CaptureItem:
     request_headers: dict[str, list[str]] = field(default_factory=dict)
     redirects: tuple[str, ...] = ()
     # For an item page the spider read: the links it followed, ``(url, link text)`` (empty:
-    # none, not a report), recorded with the capture so an unchanged page need not be read
-    # again. None: not read, or its links were already recorded.
-    links: tuple[tuple[str, str | None], ...] | None = None
+    # none, not a report); for a list page, its reading (``crawler.platforms.recorded_reading``).
+    # Recorded with the capture so an unchanged page need not be read again. None: not read,
+    # or already recorded.
+    links: tuple[tuple, ...] | None = None

@@ -22,6 +22,7 @@ from .columns import COMPLETE
 from .revalidate import (
     FROM_ARCHIVE_HEADER,
     NOT_MODIFIED_HEADER,
+    READ_STORED_PAGE,
     RECORDED_LINKS,
     cadences,
     conditional_headers,
@@ -200,7 +201,7 @@ class FrontierMiddleware:
         the request's meta (``RECORDED_LINKS``)."""
         body = b""
         if (doc.role or "item") != "attachment":
-            if doc.links is not None:
+            if doc.links is not None and not request.meta.get(READ_STORED_PAGE):
                 request.meta[RECORDED_LINKS] = doc.links
             elif self.engine is not None:
                 body = self._stored_body(doc)

@@ -33,9 +33,12 @@ REVISITED_ROLES = ("item", "attachment")
 # document; the archive pipeline removes them.
 NOT_MODIFIED_HEADER = "X-Disclosure-Not-Modified"
 FROM_ARCHIVE_HEADER = "X-Disclosure-From-Archive"
-# Request meta key: the links recorded from a stored item page that comes back without its
-# body, so the spider asks for them again without reading the page.
+# Request meta key: what was recorded from a stored page that comes back without its body
+# (an item page's links, a list page's reading), so the spider goes on without reading it.
 RECORDED_LINKS = "disclosure_recorded_links"
+# Request meta key: the stored page comes back with its body whatever was recorded from it
+# (a list page's reading by a platform that is no longer its column's).
+READ_STORED_PAGE = "disclosure_read_stored_page"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -61,7 +61,7 @@ def store_capture(
     method: str = "GET",
     request_headers: Mapping[str, str | Sequence[str]] | None = None,
     redirects: Sequence[str] = (),
-    links: Sequence[Sequence[str | None]] | None = None,
+    links: Sequence[Sequence] | None = None,
 ) -> StoredCapture:
     """Archive one response: its bytes to the WARC files, what came with them to the database.
 
@@ -205,7 +205,7 @@ def _insert_captures(session: Session, pending: list[tuple[dict, Sequence | None
         record_links(session, capture_id, with_links.pop(capture_id)[1])
     if with_links:
         session.execute(CaptureLinks.__table__.insert(), [
-            {"capture_id": capture_id, "sha256": sha256, "links": [[link, text] for link, text in links]}
+            {"capture_id": capture_id, "sha256": sha256, "links": _json_rows(links)}
             for capture_id, (sha256, links) in with_links.items()
         ])
 
@@ -276,19 +276,29 @@ def _chunked(values: Sequence, size: int):
         yield values[start:start + size]
 
 
-def record_links(session: Session, capture_id: int, links: Sequence[Sequence[str | None]]) -> None:
-    """Record the links (``(url, link text)``) the crawler followed from a capture's page: an
-    empty list when it followed none. A later crawl that finds the page unchanged asks for
-    them again without reading the page (``storage.frontier``)."""
+def record_links(session: Session, capture_id: int, links: Sequence[Sequence]) -> None:
+    """Record what the crawler read from a capture's page: the links (``(url, link text)``) it
+    followed from an item page, an empty list when none; a list page's reading. A later crawl
+    that finds the page unchanged goes on from them without reading the page
+    (``storage.frontier``)."""
     capture = session.get(Capture, capture_id)
     if capture is None:
         raise KeyError(f"no capture with id {capture_id}")
-    value = [[url, text] for url, text in links]
+    value = _json_rows(links)
     row = session.get(CaptureLinks, capture_id)
     if row is None:  # written with the session's next flush: nothing reads it back meanwhile
         session.add(CaptureLinks(capture_id=capture_id, sha256=capture.blob_sha256, links=value))
     elif row.sha256 != capture.blob_sha256 or row.links != value:
         row.sha256, row.links = capture.blob_sha256, value
+
+
+def _json_rows(rows: Sequence[Sequence]) -> list:
+    """Rows as JSON holds them (lists all the way down), to compare with what it gives back."""
+    return [_json_row(row) for row in rows]
+
+
+def _json_row(value):
+    return [_json_row(part) for part in value] if isinstance(value, (list, tuple)) else value
 
 
 def ensure_document(

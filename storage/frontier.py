@@ -39,9 +39,10 @@ class KnownDocument:
     # Where the latest capture's payload is, so reading it again needs no query.
     payload: Location | None = None
     size: int | None = None
-    # The links the crawler followed from the latest capture's page, ``(url, link text)``;
-    # None when that page's links were never recorded (it is read again for them).
-    links: tuple[tuple[str, str | None], ...] | None = None
+    # What the crawler read from the latest capture's page (``storage.archive.record_links``):
+    # an item page's links ``(url, link text)``, a list page's reading; None when never
+    # recorded (the page is read again).
+    links: tuple[tuple, ...] | None = None
 
 
 @record
@@ -101,7 +102,7 @@ def known_documents(session: Session, portal: str) -> list[KnownDocument]:
                 last_seen_at=last_seen_at,
                 payload=None if warc_file is None else Location(file=warc_file, offset=warc_offset, length=warc_length),
                 size=size,
-                links=None if links is None else tuple((link, text) for link, text in links),
+                links=None if links is None else tuple(tuple(row) for row in links),
             )
         known.append(
             KnownDocument(

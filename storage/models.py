@@ -157,8 +157,9 @@ class Capture(Base):
 
 
 class CaptureLinks(Base):
-    """The links the crawler followed from an item page's capture, recorded when the page was
-    read: a re-crawl that finds the page unchanged asks for them again without reading it."""
+    """What the crawler read from a page's capture, recorded when it read the page: an item
+    page's links it followed, a list page's items and further list requests. A re-crawl that
+    finds the page unchanged goes on from them without reading it."""
 
     __tablename__ = "capture_links"
 
@@ -166,7 +167,8 @@ class CaptureLinks(Base):
     # The capture's bytes the links were read from: a row left behind by a deleted capture
     # whose id came back for other bytes does not count.
     sha256: Mapped[str] = mapped_column(String(64))
-    # [[url, link text], ...]; empty when the page was read and no file followed (not a report)
+    # An item page: [[url, link text], ...], empty when no file followed (not a report).
+    # A list page: rows of its reading, as ``crawler.platforms.recorded_reading`` writes them.
     links: Mapped[list[Any]] = mapped_column(JSON)
 
 

@@ -23,7 +23,7 @@ from sqlalchemy import delete, func, select
 
 from crawler.middlewares import FrontierMiddleware
 from disclosure.cli import main
-from crawler.revalidate import NOT_MODIFIED_HEADER, RECORDED_LINKS, conditional_headers, due
+from crawler.revalidate import NOT_MODIFIED_HEADER, READ_STORED_PAGE, RECORDED_LINKS, conditional_headers, due
 from simportal import PortalServer, build_site
 from simportal.changes import add_report, edit_report, unlist, withdraw
 from storage.db import open_archive, session_scope
@@ -188,6 +188,11 @@ def test_middleware_answers_a_page_with_recorded_links_without_reading_it(archiv
         answer = middleware.process_response(other, Response("http://h/b.html", status=304, request=other))
         assert answer.body == b"<html>older archive</html>" and RECORDED_LINKS not in answer.meta
         assert crawler.stats.get_value("disclosure/stored_pages_read") == 1
+        # asked for with its body (what was recorded no longer fits): read, recorded links or not
+        wanted = Request("http://h/a.html", meta={"role": "item", READ_STORED_PAGE: True})
+        middleware.process_request(wanted)
+        answer = middleware.process_response(wanted, Response("http://h/a.html", status=304, request=wanted))
+        assert answer.body == b"<html>report</html>" and RECORDED_LINKS not in answer.meta
     finally:
         middleware.engine.dispose()
 
@@ -343,6 +348,8 @@ def test_recorded_links_lead_to_the_files_an_earlier_run_never_reached(tmp_path,
                 recorded = session.scalar(select(func.count()).select_from(CaptureLinks))
                 pages = session.scalar(select(func.count()).select_from(Capture).join(Document).where(
                     Document.role == "item", Capture.status == 200))
+                lists = session.scalar(select(func.count()).select_from(Capture).join(Document).where(
+                    Document.role == "list", Capture.status == 200))
                 # as if a killed run had archived the report pages but not reached this file
                 lost = files[0].url
                 session.execute(delete(Capture).where(Capture.document_id == files[0].id))
@@ -351,8 +358,9 @@ def test_recorded_links_lead_to_the_files_an_earlier_run_never_reached(tmp_path,
             engine.dispose()
         again = crawl(db, server.start_url, tmp_path, revalidate_days=revalidate_days)
     assert first.get("disclosure/stored_pages_read", 0) == 0
-    assert len(files) >= 2 and recorded == pages >= 20  # every item page read had its links recorded
-    assert again["disclosure/stored_pages_read"] == 3  # the list pages (304) only, no item page
+    # every page read had what was read from it recorded: an item page's links, a list page's reading
+    assert len(files) >= 2 and pages >= 20 and lists == 3 and recorded == pages + lists
+    assert again.get("disclosure/stored_pages_read", 0) == 0  # neither the lists (304) nor any item page
     doc, captures = document(db, lost)
     assert doc.role == "attachment" and doc.parent_document_id is not None
     assert [c.status for c in captures] == [200]

@@ -1,16 +1,19 @@
 import asyncio
+import json
 
 import pytest
 import scrapy
 from scrapy.exceptions import DownloadCancelledError
 from scrapy.http import FormRequest, HtmlResponse, Request, Response
 from scrapy.utils.test import get_crawler
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from twisted.python.failure import Failure
 
 from crawler.columns import Column
 from crawler.items import CaptureItem
-from crawler.platforms import ListedItem, ListRequest
-from crawler.revalidate import RECORDED_LINKS
+from crawler.platforms import ListedItem, ListPage, ListRequest, reading_from_record, recorded_reading
+from crawler.revalidate import READ_STORED_PAGE, RECORDED_LINKS
 from crawler.spiders.portal import PortalColumnSpider
 
 BASE = "http://127.0.0.1:8000/xxgk/gknb/"
@@ -262,3 +265,58 @@ def test_an_oversized_answer_is_a_failed_fetch_with_its_reason():
 
 def list_requests_of(spider):
     return [spider.list_request(r, walk) for walk in spider.walks.values() for r in walk.start()]
+
+
+def test_a_list_page_read_carries_its_reading_and_an_unchanged_one_is_not_read_again(monkeypatch):
+    import crawler.spiders.portal as portal
+
+    column = BASE + "index.html"
+    spider = make_column_spider([Column(portal="demo", start_urls=(column,))])
+    (first,), followed = split(spider.parse_list(respond(column, LIST_PAGE, meta={"column": column})))
+    assert first.links is not None and first.links[0] == ("platform", "trs", None)
+
+    def unread(*args, **kwargs):
+        raise AssertionError("an unchanged list page with its reading recorded was read again")
+
+    monkeypatch.setattr(portal, "decode", unread)
+    recorded = json.loads(json.dumps(first.links))  # as the archive gives it back
+    again = make_column_spider([Column(portal="demo", start_urls=(column,))])
+    request = Request(column, meta={"column": column, RECORDED_LINKS: recorded})
+    response = HtmlResponse(column, body=b"", headers={"Content-Type": "text/html"}, request=request,
+                            flags=["not_modified"])
+    (capture,), requests = split(again.parse_list(response))
+    assert capture.role == "list" and capture.links is None  # recorded already
+    assert [(r.url, r.meta.get("link_text")) for r in requests] == [(r.url, r.meta.get("link_text")) for r in followed]
+    assert again.walks[column].outcome.platform == "trs" and again.walks[column].outcome.list_pages == 1
+
+
+def test_a_list_reading_recorded_by_another_platform_than_the_columns_is_not_used():
+    column = BASE + "index.html"
+    spider = make_column_spider([Column(portal="demo", start_urls=(column,), platform="generic")])
+    recorded = [["platform", "trs", None], ["item", BASE + "202301/t1.html", "城关镇2022年年报", None, None]]
+    request = Request(column, meta={"column": column, RECORDED_LINKS: recorded})
+    response = HtmlResponse(column, body=b"", headers={"Content-Type": "text/html"}, request=request,
+                            flags=["not_modified"])
+    captures, (again,) = split(spider.parse_list(response))
+    assert captures == [] and again.url == column and again.dont_filter
+    assert again.meta[READ_STORED_PAGE] and RECORDED_LINKS not in again.meta  # the stored page comes with its body
+
+
+_TEXT = st.text(alphabet="ab报告/.?=&:0 ", max_size=12)
+_PAGES = st.builds(
+    ListPage,
+    items=st.lists(st.builds(ListedItem, url=_TEXT, title=_TEXT, date=st.none() | _TEXT,
+                             parent_url=st.none() | _TEXT), max_size=4).map(tuple),
+    more=st.lists(st.builds(ListRequest, url=_TEXT, method=st.sampled_from(["GET", "POST"]),
+                            form=st.lists(st.tuples(_TEXT, _TEXT), max_size=3).map(tuple),
+                            headers=st.lists(st.tuples(_TEXT, _TEXT), max_size=2).map(tuple)), max_size=3).map(tuple),
+    announced_total=st.none() | st.integers(0, 10**6),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(["trs", "hanweb", "gkmlpt", "generic"]), _PAGES)
+def test_a_recorded_list_reading_comes_back_from_json_as_it_was_read(platform, page):
+    rows = json.loads(json.dumps(recorded_reading(platform, page)))
+    assert reading_from_record(rows) == (platform, page)
+    assert reading_from_record([["http://h/a.pdf", "附件"]]) is None  # an item page's links

@@ -53,6 +53,40 @@ class ListPage:
     announced_total: int | None = None
 
 
+# A list page's reading kept with its capture (``capture_links``), one row per entry: a re-crawl
+# that finds the page unchanged takes the reading back instead of reading the page again.
+RecordedReading = tuple[tuple, ...]
+
+
+def recorded_reading(platform: str, page: ListPage) -> RecordedReading:
+    """``page`` as ``platform`` read it, in rows that survive JSON."""
+    return (
+        ("platform", platform, page.announced_total),
+        *(("item", item.url, item.title, item.date, item.parent_url) for item in page.items),
+        *(("more", more.url, more.method, more.form, more.headers) for more in page.more),
+    )
+
+
+def reading_from_record(rows) -> tuple[str, ListPage] | None:
+    """(platform name, list page) from ``recorded_reading``'s rows; None for rows of another
+    kind (an item page's links)."""
+    if not rows or rows[0][0] != "platform":
+        return None
+    (_, platform, announced_total), items, more = rows[0], [], []
+    for kind, url, *rest in rows[1:]:
+        if kind == "item":
+            title, date, parent_url = rest
+            items.append(ListedItem(url=url, title=title, date=date, parent_url=parent_url))
+        else:
+            method, form, headers = rest
+            more.append(ListRequest(url=url, method=method, form=_pairs(form), headers=_pairs(headers)))
+    return platform, ListPage(items=tuple(items), more=tuple(more), announced_total=announced_total)
+
+
+def _pairs(rows) -> tuple[tuple[str, str], ...]:
+    return tuple((name, value) for name, value in rows)
+
+
 @dataclass(frozen=True, slots=True)
 class Platform:
     """Base of every adapter; subclasses override what differs."""

@@ -31,8 +31,8 @@ from ..column_walk import ColumnWalk
 from ..columns import Column, ColumnOutcome
 from ..items import CaptureItem
 from ..listing import is_attachment
-from ..platforms import ListedItem, ListRequest, Platform, detect
-from ..revalidate import RECORDED_LINKS, Revisit, cadences, is_fresh, revisits_for
+from ..platforms import ListedItem, ListPage, ListRequest, Platform, detect, reading_from_record, recorded_reading
+from ..revalidate import READ_STORED_PAGE, RECORDED_LINKS, Revisit, cadences, is_fresh, revisits_for
 
 if TYPE_CHECKING:
     from storage.frontier import KnownDocument
@@ -99,20 +99,38 @@ class PortalColumnSpider(scrapy.Spider):
     # ---- lists ---------------------------------------------------------------------
 
     def parse_list(self, response: Response):
-        yield self.capture(response, role="list")
         walk = self.walk_of(response)
         if walk is None:
+            yield self.capture(response, role="list")
             return
-        text = self.readable_text(response)
-        if text is None:
-            walk.list_failed(f"{response.url} answered {response.status}")
+        recorded = _recorded_list(response)
+        if recorded is not None and not walk.takes_reading_of(recorded[0]):
+            # read by another platform than the column's now: asked for again, to be read
+            meta = {**response.request.meta, READ_STORED_PAGE: True}
+            meta.pop(RECORDED_LINKS, None)
+            yield response.request.replace(meta=meta, dont_filter=True)
             return
-        try:
-            page = walk.platform_for(response.url, text).read_list(_list_url(response), text)
-        except (ExtractionError, ValueError, LookupError) as error:
-            walk.list_failed(f"{response.url}: {error}")
-            self.logger.warning("could not read the list %s: %s", response.url, error)
-            return
+        if recorded is not None:
+            yield self.capture(response, role="list")
+            page = recorded[1]
+        else:
+            text = self.readable_text(response)
+            if text is None:
+                yield self.capture(response, role="list")
+                walk.list_failed(f"{response.url} answered {response.status}")
+                return
+            try:
+                platform = walk.platform_for(response.url, text)
+                page = platform.read_list(_list_url(response), text)
+            except (ExtractionError, ValueError, LookupError) as error:
+                yield self.capture(response, role="list")  # archived however its reading went
+                walk.list_failed(f"{response.url}: {error}")
+                self.logger.warning("could not read the list %s: %s", response.url, error)
+                return
+            except Exception:
+                yield self.capture(response, role="list")
+                raise
+            yield self.capture(response, role="list", links=recorded_reading(platform.name, page))
         items, more = walk.read(page)
         for request in more:
             yield self.list_request(request, walk)
@@ -242,7 +260,7 @@ class PortalColumnSpider(scrapy.Spider):
         return decode(response.body, _content_type(response)).text
 
     def capture(
-        self, response: Response, *, role: str, links: tuple[tuple[str, str], ...] | None = None
+        self, response: Response, *, role: str, links: tuple[tuple, ...] | None = None
     ) -> CaptureItem:
         return CaptureItem(
             url=_requested_url(response),
@@ -347,3 +365,10 @@ def _requested_url(response: Response) -> str:
 def _content_type(response: Response) -> str | None:
     value = response.headers.get("Content-Type")
     return value.decode("latin-1") if value else None
+
+
+def _recorded_list(response: Response) -> tuple[str, ListPage] | None:
+    """(platform, reading) recorded from a list page found unchanged, if one was."""
+    if not {"not_modified", "from_archive"} & set(response.flags):
+        return None
+    return reading_from_record(response.meta.get(RECORDED_LINKS))
