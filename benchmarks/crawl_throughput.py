@@ -13,7 +13,10 @@ generated in memory, one in ten with a PDF attachment) is served on 127.0.0.1. T
    crawl's requests, bytes received and time (aim: bytes at most 5%, time at most 10%):
    "same day", the registry's default cadence (the lists are asked for again, the items and
    attachments seen within the day are read from the archive), then "nightly", every known
-   document asked for again (``revalidate_days = 0``, as the next night's run finds them).
+   document asked for again (``revalidate_days = 0``, as the next night's run finds them);
+4. the floor under the nightly figure: the bare spider asking again for every URL it fetched,
+   with the ETag / Last-Modified each answered (nothing parsed, nothing kept), as a fraction
+   of the first crawl's time. At two requests at a time per host, the requests alone cost this.
 
 Times are wall-clock times of the whole command, process start included, as a user waits
 for them. The counts come from the run records (``disclosure runs --json``) and from the
@@ -37,22 +40,27 @@ for folder in (ROOT, ROOT / "benchmarks"):
         sys.path.insert(0, str(folder))
 
 
-def bare_crawl(start_url: str) -> None:
-    """The baseline, run in its own process: follow the links, keep nothing, print the stats."""
+def bare_crawl(start_url: str, validators_out: Path) -> None:
+    """The baseline, run in its own process: follow the links, keep nothing but each answer's
+    validators (ETag, Last-Modified, for the conditional baseline), print the stats."""
     import re
 
     import scrapy
-    from scrapy.crawler import CrawlerProcess
-
-    from disclosure.crawling import crawler_settings
 
     pager = re.compile(r"createPageHTML\((\d+),\s*(\d+)")
+    validators: dict[str, dict[str, str]] = {}
 
     class BareSpider(scrapy.Spider):
         name = "bare"
         start_urls = [start_url]
 
+        def keep_validators(self, response) -> None:
+            kept = {header: response.headers[header].decode("latin-1") for header in ("ETag", "Last-Modified")
+                    if header in response.headers}
+            validators[response.url] = kept
+
         def parse(self, response):
+            self.keep_validators(response)
             for href in response.css("ul.list li a::attr(href)").getall():
                 yield response.follow(href, callback=self.parse_item)
             found = pager.search(response.text)
@@ -61,11 +69,46 @@ def bare_crawl(start_url: str) -> None:
                     yield response.follow(f"index_{index}.html", callback=self.parse)
 
         def parse_item(self, response):
+            self.keep_validators(response)
             for href in response.css("div.fjlb a::attr(href)").getall():
                 yield response.follow(href, callback=self.keep_nothing)
 
         def keep_nothing(self, response):
+            self.keep_validators(response)
+
+    run_bare(BareSpider)
+    validators_out.write_text(json.dumps(validators), encoding="utf-8")
+
+
+def bare_revalidation(validators_in: Path) -> None:
+    """The floor of a nightly re-crawl, run in its own process: every URL the bare spider
+    fetched asked for again with its validators (``If-None-Match`` / ``If-Modified-Since``),
+    nothing parsed, nothing kept."""
+    import scrapy
+
+    validators = json.loads(validators_in.read_text(encoding="utf-8"))
+    names = {"ETag": "If-None-Match", "Last-Modified": "If-Modified-Since"}
+
+    class BareRevalidation(scrapy.Spider):
+        name = "bare-revalidation"
+
+        async def start(self):
+            for url, kept in validators.items():
+                headers = {names[header]: value for header, value in kept.items()}
+                yield scrapy.Request(url, headers=headers, callback=self.keep_nothing, dont_filter=True)
+
+        def keep_nothing(self, response):
             return None
+
+    run_bare(BareRevalidation)
+
+
+def run_bare(spider_class) -> None:
+    """Crawl with the project's politeness settings and no pipeline or middleware of its own;
+    print Scrapy's counts as JSON."""
+    from scrapy.crawler import CrawlerProcess
+
+    from disclosure.crawling import crawler_settings
 
     settings = crawler_settings("sqlite://", allowed_networks=["127.0.0.0/8"])
     settings.set("DOWNLOAD_DELAY", 0, priority="cmdline")
@@ -73,12 +116,13 @@ def bare_crawl(start_url: str) -> None:
     settings.set("ITEM_PIPELINES", {}, priority="cmdline")
     settings.set("DOWNLOADER_MIDDLEWARES", {}, priority="cmdline")
     process = CrawlerProcess(settings)
-    crawler = process.create_crawler(BareSpider)
+    crawler = process.create_crawler(spider_class)
     process.crawl(crawler)
     process.start()
     stats = crawler.stats.get_stats()
     print(json.dumps({
         "requests": stats.get("downloader/request_count", 0),
+        "not_modified": stats.get("downloader/response_status_count/304", 0),
         "responses": stats.get("downloader/response_count", 0),
         "bytes": stats.get("downloader/response_bytes", 0),
     }))
@@ -104,10 +148,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--reports", type=int, default=2000, help="annual reports on the portal (default 2000)")
     parser.add_argument("--json", action="store_true", help="end with the figures as one JSON line")
-    parser.add_argument("--bare", metavar="URL", help=argparse.SUPPRESS)  # the baseline's own process
+    # the baselines' own processes
+    parser.add_argument("--bare", nargs=2, metavar=("URL", "VALIDATORS_OUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--bare-revalidation", metavar="VALIDATORS", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.bare:
-        bare_crawl(args.bare)
+        bare_crawl(args.bare[0], Path(args.bare[1]))
+        return 0
+    if args.bare_revalidation:
+        bare_revalidation(args.bare_revalidation)
         return 0
     if args.reports < 1:
         parser.error("--reports must be at least 1")
@@ -123,8 +172,11 @@ def main(argv: list[str] | None = None) -> int:
           f"{sum(len(r.body) for r in site.pages.values()) / 1e6:.1f} MB, generated in {time.perf_counter() - began:.1f}s")
     with tempfile.TemporaryDirectory() as folder, PortalServer(site) as server:
         db = f"sqlite:///{Path(folder) / 'archive.sqlite'}"
-        bare_time, bare_out = timed([sys.executable, __file__, "--bare", server.start_url])
+        validators = Path(folder) / "validators.json"
+        bare_time, bare_out = timed([sys.executable, __file__, "--bare", server.start_url, str(validators)])
         bare = json.loads(bare_out.stdout.strip().splitlines()[-1])
+        floor_time, floor_out = timed([sys.executable, __file__, "--bare-revalidation", str(validators)])
+        floor = json.loads(floor_out.stdout.strip().splitlines()[-1])
         portal = f'[[portal]]\nname = "changhe"\nstart_urls = ["{server.start_url}"]\n'
         same_day = Path(folder) / "portals.toml"
         same_day.write_text(portal, encoding="utf-8")
@@ -152,6 +204,9 @@ def main(argv: list[str] | None = None) -> int:
         "first": {"requests": first["requests"], "responses": first["responses"], "bytes": first["bytes_received"],
                   "seconds": round(first_time, 2), "responses_per_second": round(ours_rate, 1)},
         "throughput_ratio": round(ours_rate / bare_rate, 3),
+        # the bare spider's own conditional requests for every URL it fetched, nothing else
+        "bare_revalidation": {"requests": floor["requests"], "not_modified": floor["not_modified"],
+                              "seconds": round(floor_time, 2), "over_first": round(floor_time / first_time, 3)},
     }
     for name, (took, run) in seconds.items():
         figures[name] = {"requests": run["requests"], "not_modified": run["not_modified"],
@@ -172,6 +227,10 @@ def main(argv: list[str] | None = None) -> int:
               f"{run['bytes'] / 1e6:.2f} MB in {run['seconds']:.1f}s")
         print(f"  /first: requests {ratios['requests']:.1%}, bytes {ratios['bytes']:.1%} (aim <= 5%), "
               f"time {ratios['time']:.1%} (aim <= 10%)")
+    floor_figures = figures["bare_revalidation"]
+    print(f"floor of a nightly crawl: the bare spider asking again for its {floor_figures['requests']} URLs with "
+          f"their validators ({floor_figures['not_modified']} answered 304) took {floor_figures['seconds']:.1f}s "
+          f"= {floor_figures['over_first']:.1%} of the first crawl's time")
     if args.json:
         print(json.dumps(figures))
     return 0
