@@ -13,7 +13,8 @@ Each figure is a ratio against a baseline measured in the same run:
    SQLite archive holding the corpus's HTML, PDF, DOCX, text and sheet files as captures
    (the mix of a real archive; .doc is timed in 2), for every N from 1 to ``--jobs``
    (default: the CPU count), against N=1: ``jobs_N_vs_1``; with the peak resident memory
-   of the largest worker. The runs go 1..N twice, alternated, and each N's best run is
+   of the largest worker. The archive holds enough copies of the corpus for the run with
+   the most workers to last about ``--seconds``. The runs go 1..N twice, alternated, and each N's best run is
    kept (a busy moment on the machine hits one run, not both). Before them, the worker
    start-up: the time to the first result of a fresh pool, the first one of the process
    (it starts the fork server, which loads the readers) and one after it.
@@ -28,7 +29,6 @@ figures. Not part of the test run: the figures depend on the machine and its loa
 from __future__ import annotations
 
 import argparse
-import compileall
 import json
 import os
 import sys
@@ -45,7 +45,6 @@ if str(ROOT) not in sys.path:  # run as a plain script from anywhere
     sys.path.insert(0, str(ROOT))
 
 CORPUS = ROOT / "tests" / "corpus"
-PACKAGES = ("crawler", "extract", "storage", "disclosure", "simportal", "migrations", "benchmarks")
 # .doc is timed on its own: starting one LibreOffice per worker would swamp a short run
 IN_PROCESS_FORMATS = ("html", "docx", "pdf", "text", "xlsx")
 
@@ -164,12 +163,6 @@ def legacy_office(samples: list[Sample], figures: dict) -> None:
           f"running: first {first:.2f} s (its start), then {warm:.2f} s each; ratio {per_file / warm:.1f}")
 
 
-def compile_project() -> None:
-    for package in PACKAGES:
-        compileall.compile_dir(ROOT / package, quiet=1)
-    print(f"compiled the project's bytecode ({', '.join(PACKAGES)}), as an installed package has it")
-
-
 def worker_start(figures: dict) -> None:
     """Seconds to the first result of a fresh one-worker pool: the process's first, then another."""
     from disclosure.workers import LimitedWorkers
@@ -251,7 +244,8 @@ def archive_run(samples: list[Sample], seconds: float, jobs: int, figures: dict)
     start = time.perf_counter()
     for sample in readable:  # this pass sizes the archive
         ours(sample)
-    copies = max(1, round(seconds / (time.perf_counter() - start)))
+    # sized so that the run with the most workers, the shortest, lasts about --seconds too
+    copies = max(1, round(seconds * jobs / (time.perf_counter() - start)))
     with tempfile.TemporaryDirectory(prefix="disclosure-bench-") as work:
         engine = open_archive(f"sqlite:///{Path(work) / 'archive.sqlite'}")
         try:
@@ -314,6 +308,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     figures: dict = {"cpus": os.cpu_count(), "load_at_start": round(os.getloadavg()[0], 2)}
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at the start")
     only = set(args.only or ("formats", "jobs", "doc"))
+    from benchmarks.bytecode import compile_project
+
     compile_project()
     if "formats" in only:
         per_format(samples, args.seconds, figures)
