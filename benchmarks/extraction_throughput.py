@@ -16,12 +16,13 @@ Each figure is a ratio against a baseline measured in the same run:
    of the largest worker. The archive holds enough copies of the corpus for the run with
    the most workers to last about ``--seconds``: a re-extraction runs for hours, while each
    worker loads OCR and numpy on its first scan and first workbook (~0.8 s of CPU), which a
-   run of three seconds would count as a tenth of its work;
+   run of three seconds would count as a tenth of its work. The runs go 1..N three times,
+   alternated, and each N's best run is kept (a busy moment on the machine hits one run,
+   not all). Before them, the worker start-up: the time to the first result of a fresh
+   pool, the first one of the process (it starts the fork server, which loads the readers)
+   and one after it;
 4. the machine's own ceiling for 3: two processes reading the corpus in themselves at once,
-   each warmed first and sharing nothing, against one: ``processes_2_vs_1``. The runs go 1..N twice, alternated, and each N's best run is
-   kept (a busy moment on the machine hits one run, not both). Before them, the worker
-   start-up: the time to the first result of a fresh pool, the first one of the process
-   (it starts the fork server, which loads the readers) and one after it.
+   each warmed first and sharing nothing, against one: ``processes_2_vs_1``.
 
 First the project's modules are compiled to bytecode, as an installed package has them
 (a checkout run with PYTHONDONTWRITEBYTECODE=1 would compile them in every process).
@@ -51,6 +52,8 @@ if str(ROOT) not in sys.path:  # run as a plain script from anywhere
 CORPUS = ROOT / "tests" / "corpus"
 # .doc is timed on its own: starting one LibreOffice per worker would swamp a short run
 IN_PROCESS_FORMATS = ("html", "docx", "pdf", "text", "xlsx")
+# The jobs runs, 1..N, are gone through this many times; each N's best is kept.
+ROUNDS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,12 +267,12 @@ def archive_run(samples: list[Sample], seconds: float, jobs: int, figures: dict)
             captures = copies * len(readable)
             kinds = ", ".join(f"{sum(s.format == f for s in readable)} {f}" for f in IN_PROCESS_FORMATS)
             print(f"extract_archive over a SQLite archive: {captures} captures "
-                  f"({copies} copies of {len(readable)} corpus files: {kinds}); jobs=1..{jobs} twice, "
+                  f"({copies} copies of {len(readable)} corpus files: {kinds}); jobs=1..{jobs} {ROUNDS} times, "
                   "alternated, each one's best run kept")
             extract_archive(engine, redo=False)  # warm-up: the first run also creates the rows it replaces
             best: dict[int, Rate] = {}
             peak_kib = 0
-            for _ in range(2):
+            for _ in range(ROUNDS):
                 for count in range(1, jobs + 1):
                     with WorkerPeak() as peak:
                         start = time.perf_counter()
