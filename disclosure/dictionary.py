@@ -36,7 +36,7 @@ TITLES = {
     "blobs": "Archived bytes",
     "bodies": "Publishing bodies",
     "body_aliases": "Names of bodies",
-    "capture_links": "Links followed from item pages",
+    "capture_links": "What the crawler read from pages: links, list readings",
     "captures": "Captures (versions of documents)",
     "check_results": "Consistency checks of readings",
     "check_reviews": "Reviews of failed checks",
