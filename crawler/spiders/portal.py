@@ -100,10 +100,7 @@ class PortalColumnSpider(scrapy.Spider):
 
     def parse_list(self, response: Response):
         walk = self.walk_of(response)
-        if walk is None:
-            yield self.capture(response, role="list")
-            return
-        recorded = _recorded_list(response)
+        recorded = _recorded_list(response) if walk is not None else None
         if recorded is not None and not walk.takes_reading_of(recorded[0]):
             # read by another platform than the column's now: asked for again, to be read
             meta = {**response.request.meta, READ_STORED_PAGE: True}
@@ -111,31 +108,36 @@ class PortalColumnSpider(scrapy.Spider):
             yield response.request.replace(meta=meta, dont_filter=True)
             return
         if recorded is not None:
-            yield self.capture(response, role="list")
-            page = recorded[1]
+            page, reading = recorded[1], None  # recorded already
         else:
-            text = self.readable_text(response)
-            if text is None:
-                yield self.capture(response, role="list")
-                walk.list_failed(f"{response.url} answered {response.status}")
-                return
             try:
-                platform = walk.platform_for(response.url, text)
-                page = platform.read_list(_list_url(response), text)
-            except (ExtractionError, ValueError, LookupError) as error:
-                yield self.capture(response, role="list")  # archived however its reading went
-                walk.list_failed(f"{response.url}: {error}")
-                self.logger.warning("could not read the list %s: %s", response.url, error)
-                return
+                page = None if walk is None else self._read_list(response, walk)
             except Exception:
-                yield self.capture(response, role="list")
+                yield self.capture(response, role="list")  # archived however its reading went
                 raise
-            yield self.capture(response, role="list", links=recorded_reading(platform.name, page))
+            reading = None if page is None else recorded_reading(walk.platform.name, page)
+        yield self.capture(response, role="list", links=reading)
+        if page is None:
+            return
         items, more = walk.read(page)
         for request in more:
             yield self.list_request(request, walk)
         for item in items:
             yield from self.listed(item, walk)
+
+    def _read_list(self, response: Response, walk: ColumnWalk) -> ListPage | None:
+        """The list page as its column's platform reads it; None, the failure noted on the
+        walk, when it cannot be read."""
+        text = self.readable_text(response)
+        if text is None:
+            walk.list_failed(f"{response.url} answered {response.status}")
+            return None
+        try:
+            return walk.platform_for(response.url, text).read_list(_list_url(response), text)
+        except (ExtractionError, ValueError, LookupError) as error:
+            walk.list_failed(f"{response.url}: {error}")
+            self.logger.warning("could not read the list %s: %s", response.url, error)
+            return None
 
     def listed(self, item: ListedItem, walk: ColumnWalk | None):
         """The request for a document a list shows; none for one fresh in the archive (seen
