@@ -139,7 +139,7 @@ def per_format(samples: list[Sample], seconds: float, figures: dict) -> None:
                   "(ours also reads the tables, metadata, identity and checks)")
 
 
-def legacy_office(samples: list[Sample], figures: dict) -> None:
+def legacy_office(samples: list[Sample], seconds: float, figures: dict) -> None:
     from extract import lo_server
     from extract.convert import soffice_path, to_docx
 
@@ -160,14 +160,13 @@ def legacy_office(samples: list[Sample], figures: dict) -> None:
         print(f".doc: {per_file:.2f} s per file with soffice per file; unoserver or uno is not installed")
         figures["doc_seconds_soffice"] = round(per_file, 3)
         return
-    start = time.perf_counter()
-    for sample in docs * 2:
-        to_docx(sample.content)
-    warm = (time.perf_counter() - start) / (2 * len(docs))
+    warm_rate = timed(lambda sample: to_docx(sample.content), docs, seconds)
+    warm = 1 / warm_rate.per_second
     figures.update(doc_seconds_soffice=round(per_file, 3), doc_seconds_first=round(first, 3),
                    doc_seconds_warm=round(warm, 3), doc_vs_soffice=round(per_file / warm, 2))
     print(f".doc to DOCX, {len(docs)} files: soffice per file {per_file:.2f} s each; one LibreOffice kept "
-          f"running: first {first:.2f} s (its start), then {warm:.2f} s each; ratio {per_file / warm:.1f}")
+          f"running: first {first:.2f} s (its start), then {warm:.2f} s each ({warm_rate.items} in "
+          f"{warm_rate.seconds:.1f} s); ratio {per_file / warm:.1f}")
 
 
 def worker_start(figures: dict) -> None:
@@ -364,7 +363,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "ceiling" in only:
         machine_ceiling(samples, args.seconds, figures)
     if "doc" in only:
-        legacy_office(samples, figures)
+        legacy_office(samples, args.seconds, figures)
     figures["load_at_end"] = round(os.getloadavg()[0], 2)
     print(f"load average {os.getloadavg()[0]:.2f} at the end")
     if args.json:

@@ -23,6 +23,7 @@ import zipfile
 from pathlib import Path
 
 from .errors import ExtractionError
+from .lo_fonts import chinese_fonts_environment
 
 TIMEOUT_SECONDS = 120
 _INSTALL_HINT = "run scripts/system-packages or install LibreOffice"
@@ -111,7 +112,7 @@ def _input_suffix(content: bytes, kind: str) -> str:
 
 def _run(command: list[str], *, timeout: float, work_dir: Path) -> str:
     """Runs LibreOffice; returns what it said on failure (it exits 0 even when it converts nothing)."""
-    environment = {**os.environ, "HOME": str(work_dir)}
+    environment = {**os.environ, "HOME": str(work_dir), **chinese_fonts_environment(work_dir)}
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=work_dir,
                                env=environment, start_new_session=True)
     try:

@@ -3,8 +3,10 @@
 unoserver's server imports LibreOffice's ``uno`` module, which lives in the Python
 LibreOffice was built for (Debian: ``/usr/bin/python3`` with ``python3-uno``), not
 necessarily ours: the server runs under that Python with our copy of unoserver on its
-path; the client side is plain XML-RPC. Nothing here is required: ``convert_on_server``
-returns None whenever the server cannot be used, and the caller converts the old way.
+path (``unoserver_main``: it opens documents hidden and ends with the process that started
+it), and LibreOffice lays documents out with Chinese fonts first (``lo_fonts``); the client
+side is plain XML-RPC. Nothing here is required: ``convert_on_server`` returns None whenever
+the server cannot be used, and the caller converts the old way.
 """
 
 from __future__ import annotations
@@ -24,7 +26,10 @@ import time
 import xmlrpc.client
 from pathlib import Path
 
+from .lo_fonts import chinese_fonts_environment
+
 START_SECONDS = 60
+_SERVER_SCRIPT = Path(__file__).with_name("unoserver_main.py")
 _UNO_PYTHONS = ("/usr/bin/python3", "/usr/lib/libreoffice/program/python", "/opt/libreoffice/program/python")
 
 
@@ -72,10 +77,11 @@ class LibreOfficeServer:
         self._work = tempfile.TemporaryDirectory(prefix="disclosure-unoserver-")
         work = Path(self._work.name)
         self.port, uno_port = _free_port(), _free_port()
-        environment = {**os.environ, "HOME": str(work),
+        environment = {**os.environ, "HOME": str(work), **chinese_fonts_environment(work),
                        "PYTHONPATH": os.pathsep.join(filter(None, (unoserver_path, os.environ.get("PYTHONPATH"))))}
         self.process = subprocess.Popen(
-            [python, "-c", _WATCHED_SERVER, "--interface", "127.0.0.1", "--uno-interface", "127.0.0.1",
+            [python, "-c", _SERVER_SCRIPT.read_text(encoding="utf-8"),
+             "--interface", "127.0.0.1", "--uno-interface", "127.0.0.1",
              "--port", str(self.port), "--uno-port", str(uno_port),
              "--user-installation", str(work / "profile"), "--quiet"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=work,
@@ -123,21 +129,6 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-# unoserver in a process group of its own, which ends itself (LibreOffice included) when the
-# process that started it is gone: a worker killed over its wall time leaves nothing behind
-_WATCHED_SERVER = """
-import os, runpy, sys, threading, time
-parent = os.getppid()
-def watch():
-    while os.getppid() == parent:
-        time.sleep(0.5)
-    os.killpg(0, 9)
-threading.Thread(target=watch, daemon=True).start()
-sys.argv[0] = "unoserver"
-runpy.run_module("unoserver.server", run_name="__main__")
-"""
 
 
 _server: LibreOfficeServer | None = None
