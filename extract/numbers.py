@@ -99,6 +99,7 @@ def is_number(text: str) -> bool:
     return _NUMBER.fullmatch(body) is not None
 
 
+@functools.lru_cache(maxsize=16384)  # a table's labels and numbers come round again in every report
 def is_value(text: str) -> bool:
     """True for a cell that stands where a number stands: a number, a not-given mark, or foreign digits."""
     return is_not_given(text) or is_number(text) or is_foreign_number(text)

@@ -2,17 +2,20 @@
 
 Not imported by the package: ``lo_server`` hands this file's text to that Python with ``-c``
 (run by path, its folder would come first on ``sys.path`` and ``html.py`` here would stand in
-for the standard library's). Two changes to plain unoserver:
+for the standard library's). Three changes to plain unoserver:
 
 - the server lives in a process group of its own, which ends itself (LibreOffice included) when
   the process that started it is gone: a worker killed over its wall time leaves nothing behind;
 - documents are opened hidden. unoserver opens each one in a window (a view laid out for the
   screen, then torn down); hidden, a .doc converts in about two thirds of the time, to the same
-  text.
+  text;
+- it waits for LibreOffice only until LibreOffice listens: unoserver sleeps a fixed 5 s after
+  starting it, then 2 s more, where LibreOffice itself is ready in one or two.
 """
 
+import argparse
 import os
-import runpy
+import socket
 import sys
 import threading
 import time
@@ -43,6 +46,32 @@ def open_documents_hidden(converter_class, property_value) -> None:
     converter_class.__init__ = init
 
 
+class SleepUntilListening:
+    """The ``time`` module, but ``sleep`` ends as soon as LibreOffice accepts connections on its port."""
+
+    def __init__(self, port: int) -> None:
+        self._port = port
+
+    def sleep(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self._port), timeout=0.5).close()
+                return
+            except OSError:
+                time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
+
+    def __getattr__(self, name):
+        return getattr(time, name)
+
+
+def uno_port(arguments: list[str]) -> int:
+    """The port LibreOffice listens on, as unoserver reads it from its arguments."""
+    reading = argparse.ArgumentParser(add_help=False)
+    reading.add_argument("--uno-port", default="2002")  # unoserver's default
+    return int(reading.parse_known_args(arguments)[0].uno_port)
+
+
 def end_with_parent() -> None:
     parent = os.getppid()
 
@@ -55,14 +84,15 @@ def end_with_parent() -> None:
 
 
 def main() -> None:
-    from unoserver import converter  # imports uno, which makes com.sun.star importable
+    from unoserver import converter, server  # they import uno, which makes com.sun.star importable
 
     from com.sun.star.beans import PropertyValue
 
     end_with_parent()
     open_documents_hidden(converter.UnoConverter, PropertyValue)
+    server.time = SleepUntilListening(uno_port(sys.argv[1:]))
     sys.argv[0] = "unoserver"
-    runpy.run_module("unoserver.server", run_name="__main__")
+    sys.exit(server.main())
 
 
 if __name__ == "__main__":

@@ -120,3 +120,29 @@ def test_the_server_script_runs_under_libreoffices_python():
                          text=True, timeout=120, env={**os.environ, "PYTHONPATH": unoserver_path})
     assert ran.returncode == 0, ran.stderr
     assert "--uno-port" in ran.stdout
+
+
+def test_the_server_waits_for_libreoffice_only_until_it_listens():
+    import socket
+    import time
+
+    script = load_server_script()
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen()
+        waited = script.SleepUntilListening(listening.getsockname()[1])
+        start = time.monotonic()
+        waited.sleep(5)
+        assert time.monotonic() - start < 1
+        closed_port = listening.getsockname()[1]
+    start = time.monotonic()
+    script.SleepUntilListening(closed_port).sleep(0.4)  # nobody listens: the whole time
+    assert 0.4 <= time.monotonic() - start < 2
+    assert script.SleepUntilListening(closed_port).monotonic() > 0  # the rest of time is time's
+
+
+def test_the_server_reads_libreoffices_port_as_unoserver_does():
+    script = load_server_script()
+    assert script.uno_port(["--port", "2003", "--uno-port", "40111", "--quiet"]) == 40111
+    assert script.uno_port(["--uno-port=40112"]) == 40112
+    assert script.uno_port(["--help"]) == 2002
