@@ -14,9 +14,10 @@ FORBIDDEN = {
     "simportal": {"storage", "crawler", "disclosure"},
 }
 
-# The one place extract talks over a socket: the long-lived LibreOffice it starts as its own
-# child process, on 127.0.0.1 only (checked below). That is a pipe to a child, not the network.
-LOOPBACK_CHILD = {"extract/lo_server.py": {"socket"}}
+# The one thing extract talks to over a socket: the long-lived LibreOffice it starts as its own
+# child process (lo_server, and unoserver_main, which runs in it), on 127.0.0.1 only (checked
+# below). That is a pipe to a child, not the network.
+LOOPBACK_CHILD = {"extract/lo_server.py": {"socket"}, "extract/unoserver_main.py": {"socket"}}
 
 
 def imported_modules(path: Path) -> set[str]:
