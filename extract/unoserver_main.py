@@ -47,19 +47,29 @@ def open_documents_hidden(converter_class, property_value) -> None:
 
 
 class SleepUntilListening:
-    """The ``time`` module, but ``sleep`` ends as soon as LibreOffice accepts connections on its port."""
+    """The ``time`` module, but ``sleep`` ends as soon as LibreOffice accepts connections on its port.
+
+    Except for a retry after an error other than a refused connection (LibreOffice listens, the
+    serving thread failed to connect for another reason): that waits in full, as unoserver meant.
+    """
 
     def __init__(self, port: int) -> None:
         self._port = port
 
     def sleep(self, seconds: float) -> None:
+        if threading.current_thread() is not threading.main_thread() and self._listening():
+            time.sleep(seconds)
+            return
         deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self._port), timeout=0.5).close()
-                return
-            except OSError:
-                time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
+        while time.monotonic() < deadline and not self._listening():
+            time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
+
+    def _listening(self) -> bool:
+        try:
+            socket.create_connection(("127.0.0.1", self._port), timeout=0.5).close()
+        except OSError:
+            return False
+        return True
 
     def __getattr__(self, name):
         return getattr(time, name)

@@ -124,6 +124,7 @@ def test_the_server_script_runs_under_libreoffices_python():
 
 def test_the_server_waits_for_libreoffice_only_until_it_listens():
     import socket
+    import threading
     import time
 
     script = load_server_script()
@@ -134,6 +135,11 @@ def test_the_server_waits_for_libreoffice_only_until_it_listens():
         start = time.monotonic()
         waited.sleep(5)
         assert time.monotonic() - start < 1
+        retried = threading.Thread(target=waited.sleep, args=(0.4,))  # the serving thread, after an error
+        start = time.monotonic()
+        retried.start()
+        retried.join()
+        assert 0.4 <= time.monotonic() - start < 2
         closed_port = listening.getsockname()[1]
     start = time.monotonic()
     script.SleepUntilListening(closed_port).sleep(0.4)  # nobody listens: the whole time
